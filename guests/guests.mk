@@ -1,0 +1,1 @@
+# guests/guests.mk: build, check and bench rules for guests/ (included by the top Makefile).

@@ -1,0 +1,1 @@
+# hv/hv.mk: build, check and bench rules for hv/ (included by the top Makefile).

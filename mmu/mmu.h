@@ -1,0 +1,107 @@
+/*
+ * mmu.h: the MMU's public interface, the only mmu/ header hv/ includes.
+ *
+ * One struct mmu_vm per VM, one struct mmu_vcpu per vCPU. Every entry point
+ * takes its own locks; callers hold none. Functions return 0 or a negative
+ * E_* code (include/hvlab/types.h) unless stated.
+ *
+ * Fault error codes are vendor-neutral, with x86 #PF error-code meaning
+ * (MMU_PF_*); the VMX backend converts an EPT violation's exit
+ * qualification into these, the SVM backend passes #NPF EXITINFO1's low bits.
+ */
+#ifndef HVLAB_MMU_H
+#define HVLAB_MMU_H
+
+#include "../include/hvlab/types.h"
+
+struct mmu_vm;
+struct mmu_vcpu;
+
+#define MMU_PF_PRESENT  (1u << 0)   /* the translation existed (permission fault) */
+#define MMU_PF_WRITE    (1u << 1)
+#define MMU_PF_USER     (1u << 2)
+#define MMU_PF_RSVD     (1u << 3)   /* reserved bit: an MMIO SPTE (NPT) */
+#define MMU_PF_FETCH    (1u << 4)
+#define MMU_PF_MISCONFIG (1u << 16) /* EPT misconfiguration: an MMIO SPTE (EPT) */
+
+#define MMU_FORMAT_EPT  1
+#define MMU_FORMAT_X86  2
+
+struct mmu_config {
+	int  format;        /* MMU_FORMAT_EPT or MMU_FORMAT_X86 (NPT) */
+	int  levels;        /* 4 */
+	int  mode;          /* HVT_MMU_TDP or HVT_MMU_SHADOW */
+	bool ad_enabled;    /* hardware A/D bits; false = access tracking (EPT only) */
+	int  nr_vcpus;      /* 1..HVT_MAX_CPUS */
+	int  maxphyaddr;    /* host physical-address bits (MMIO SPTE marker sits above) */
+	bool huge_1g;       /* 1 GiB leaves allowed (CPU supports them) */
+	void *env_ctx;      /* handed back to env_tlb_flush */
+};
+
+/* Result of a fault; MMU_FAULT_MMIO fills struct mmu_mmio for the emulator. */
+enum mmu_fault_result {
+	MMU_FAULT_FIXED = 1,   /* re-enter the guest */
+	MMU_FAULT_SPURIOUS,    /* nothing to do, re-enter */
+	MMU_FAULT_RETRY,       /* lost a race, re-enter (the guest re-faults if needed) */
+	MMU_FAULT_MMIO,        /* emulate the access (see mmio->kind) */
+	MMU_FAULT_ERROR,       /* out of memory: stop the VM with a message */
+};
+
+struct mmu_mmio {
+	gpa_t gpa;
+	int   kind;            /* enum hvt_mmio_kind: ALLONES, READONLY, UNBACKED */
+	int   slot;            /* slot id, -1 if none */
+};
+
+/* ---- VM and vCPU lifetime ---- */
+struct mmu_vm   *mmu_vm_create(const struct mmu_config *cfg);
+void             mmu_vm_destroy(struct mmu_vm *vm);   /* exclusive teardown (seed 003) */
+struct mmu_vcpu *mmu_vcpu_create(struct mmu_vm *vm, int vcpu_id);
+void             mmu_vcpu_destroy(struct mmu_vcpu *vcpu);
+
+/* ---- memslots (HC_MEM_* flags from include/hvlab/hypercall.h) ---- */
+int mmu_memslot_create(struct mmu_vm *vm, int id, gfn_t base_gfn, u64 npages,
+		       u32 flags, hpa_t backing /* 0: allocate (none for ALLONES) */);
+int mmu_memslot_delete(struct mmu_vm *vm, int id);
+int mmu_memslot_set_flags(struct mmu_vm *vm, int id, u32 flags);
+/* Guest physical to host physical through the memslots (no SPTE involved):
+ * used by hv to load the guest and to copy hypercall buffers. E_FAULT if the
+ * gpa is not backed by RAM (or write to a read-only slot). */
+int mmu_gpa_to_hpa(struct mmu_vm *vm, gpa_t gpa, bool write, hpa_t *hpa);
+
+/* ---- TDP ---- */
+/* Root to program into the EPTP / nCR3 (allocated on first call). */
+hpa_t mmu_tdp_root(struct mmu_vcpu *vcpu);
+/* Handle an EPT violation / misconfig or #NPF at gpa. Tops up the vCPU's
+ * memory caches before taking the MMU lock (seed 002). */
+enum mmu_fault_result mmu_tdp_page_fault(struct mmu_vcpu *vcpu, gpa_t gpa,
+					 u32 error /* MMU_PF_* */, u64 guest_rip,
+					 struct mmu_mmio *mmio);
+/* Zap [gfn, gfn+npages): one batched flush for the whole range (seed 001).
+ * Returns the number of SPTEs zapped (>= 0) or a negative error. */
+long mmu_zap_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages);
+/* Dirty logging (seed 004). fetch_clear writes one bit per page of the slot
+ * into bitmap (little-endian u64 words), clears the log, flushes, and
+ * returns the number of dirty pages. */
+int  mmu_dirty_log_enable(struct mmu_vm *vm, int slot, bool on);
+long mmu_dirty_log_fetch_clear(struct mmu_vm *vm, int slot, u64 *bitmap, size_t nwords);
+/* Age [gfn, gfn+npages): clear A (or access-track); returns young pages. */
+long mmu_age_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages);
+
+/* ---- quiescent states for deferred page-table freeing ----
+ * hv calls enter just before VMRUN/VMRESUME and exit just after the exit:
+ * a vCPU in guest mode, or one that has passed enter/exit since a table was
+ * retired, can no longer hold a software reference to it. */
+void mmu_vcpu_enter_guest(struct mmu_vcpu *vcpu);
+void mmu_vcpu_exit_guest(struct mmu_vcpu *vcpu);
+
+/* ---- checking ----
+ * Walk every table and check the invariants in mmu/DESIGN.md. Returns 0, or
+ * E_INVAL with a description of the first violation in why. */
+int mmu_check(struct mmu_vm *vm, char *why, size_t why_len);
+
+/* The SPTE format the VM uses, for the trace stream header. */
+struct hvt_spte_format;
+void mmu_describe_format(const struct mmu_vm *vm, struct hvt_spte_format *out);
+
+#endif

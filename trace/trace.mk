@@ -1,0 +1,1 @@
+# trace/trace.mk: build, check and bench rules for trace/ (included by the top Makefile).
