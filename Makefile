@@ -37,6 +37,7 @@ BENCHES :=
 
 include trace/trace.mk
 include mmu/mmu.mk
+include mmu/shadow.mk
 include hv/hv.mk
 include guests/guests.mk
 include viz/viz.mk

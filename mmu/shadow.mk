@@ -1,0 +1,1 @@
+# mmu/shadow.mk: build and check rules for the shadow MMU (guest walker, shadow pages).
