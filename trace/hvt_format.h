@@ -61,7 +61,8 @@ enum hvt_type {
 	HVT_ENTRY       = 14, /* a=guest rip */
 	HVT_HYPERCALL   = 15, /* a=number b=arg0 c=arg1 d=result */
 	HVT_MARKER      = 16, /* label: up to 40 bytes in a..e (NUL-padded) */
-	HVT_DROP        = 17, /* lossy mode only: a=records dropped on this ring */
+	HVT_DROP        = 17, /* lossy mode only: a=records dropped on this ring since its
+	                         previous DROP b=first dropped seq c=last dropped seq */
 	HVT_GRACE       = 18, /* a quiescent-state grace period completed: a=generation b=tables freed */
 	HVT_REQUEST     = 19, /* vCPU request: a=request bits b=target vcpu mask; reason=1 kick sent */
 	HVT_TYPE_MAX
@@ -249,7 +250,9 @@ struct hvt_shm_ring {
 	volatile u64 head;      /* producer: next index to write (written by hv) */
 	volatile u64 tail;      /* consumer: next index to read (written by collector) */
 	volatile u64 dropped;   /* lossy mode: records dropped */
-	u64 pad[3];
+	u64 drop_reported;      /* producer only: drops already reported by HVT_DROP */
+	u64 drop_first;         /* producer only: seq of the first unreported drop */
+	u64 drop_last;          /* producer only: seq of the last unreported drop */
 };
 
 struct hvt_shm_desc {
@@ -259,7 +262,11 @@ struct hvt_shm_desc {
 	u32  lossy;             /* 1 = drop + count when full; 0 = producer waits */
 	volatile u32 consumer_attached; /* set to 1 by the collector */
 	volatile u32 done;      /* set to 1 by hv after its last record */
-	u64  pad0[4];
+	volatile u64 next_seq;  /* global sequence counter (T1): the next seq
+	                           hvt_reserve_seq() hands out = records reserved */
+	u64  self;              /* physical address of this descriptor; a ring's
+	                           records are at (u8 *)desc + (base - self) */
+	u64  pad0[2];
 	struct hvt_stream_header header; /* filled by hv at boot */
 	struct hvt_shm_ring ring[HVT_MAX_CPUS];
 };
@@ -269,5 +276,9 @@ _Static_assert(sizeof(struct hvt_spte_format) == 200, "spte format layout");
 _Static_assert(sizeof(struct hvt_stream_header) == HVT_HEADER_SIZE, "header layout");
 _Static_assert(offsetof(struct hvt_stream_header, spte) == 48, "header layout");
 _Static_assert(offsetof(struct hvt_stream_header, scenario) == 248, "header layout");
+_Static_assert(offsetof(struct hvt_shm_desc, header) == 64, "shm descriptor layout");
+_Static_assert(sizeof(struct hvt_shm_ring) == 64, "shm ring layout");
+_Static_assert(sizeof(struct hvt_shm_desc) == 64 + HVT_HEADER_SIZE + 64 * HVT_MAX_CPUS,
+	       "shm descriptor layout");
 
 #endif
