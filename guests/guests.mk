@@ -1,1 +1,45 @@
 # guests/guests.mk: build, check and bench rules for guests/ (included by the top Makefile).
+#
+# Every folder guests/<name>/ with a main.c is a guest program, linked with
+# the runtime in guests/lib/ into build/guests/<name>.elf: an ELF64 image
+# at 1 MiB converted to ELF32 (QEMU's -kernel and GRUB's "multiboot" take
+# Multiboot v1 ELF32 only; the 32-bit entry switches to long mode itself).
+# Adding a guest is adding a folder.
+
+GUEST_BUILD     := $(BUILD)/guests
+GUEST_CFLAGS    := $(FREE_CFLAGS) $(INCLUDES) -Iguests/lib -MMD -MP
+GUEST_LDFLAGS   := -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack -T guests/lib/guest.ld
+GUEST_LIB_SRCS  := $(wildcard guests/lib/*.c guests/lib/*.S)
+GUEST_LIB_OBJS  := $(patsubst guests/%,$(GUEST_BUILD)/obj/%.o,$(GUEST_LIB_SRCS))
+GUEST_NAMES     := $(sort $(patsubst guests/%/main.c,%,$(wildcard guests/*/main.c)))
+GUEST_ELFS      := $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST_NAMES))
+
+ALL    += $(GUEST_ELFS)
+CHECKS += guests-native
+
+$(GUEST_BUILD)/obj/%.c.o: guests/%.c
+	@mkdir -p $(@D)
+	$(FREE_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_BUILD)/obj/%.S.o: guests/%.S
+	@mkdir -p $(@D)
+	$(FREE_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+# One link rule per guest: its own objects plus the runtime.
+define GUEST_RULES
+GUEST_OBJS_$(1) := $$(patsubst guests/%,$(GUEST_BUILD)/obj/%.o,$$(wildcard guests/$(1)/*.c guests/$(1)/*.S))
+$(GUEST_BUILD)/$(1).elf64: $$(GUEST_OBJS_$(1)) $(GUEST_LIB_OBJS) guests/lib/guest.ld
+	ld $(GUEST_LDFLAGS) -o $$@ $$(GUEST_OBJS_$(1)) $(GUEST_LIB_OBJS)
+endef
+$(foreach g,$(GUEST_NAMES),$(eval $(call GUEST_RULES,$(g))))
+
+$(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/%.elf64
+	objcopy -O elf32-i386 $< $@
+
+-include $(shell find $(GUEST_BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Run each guest that makes sense without hv under plain QEMU TCG.
+check-guests-native: $(GUEST_ELFS)
+	@bash guests/native-check.sh $(GUEST_BUILD)
+
+.PHONY: check-guests-native
