@@ -16,6 +16,10 @@ GUESTS=(
 	"hello|0|-m 64M||hello from the guest"
 	"exit3|3|-m 32M||exiting with code 3"
 	"hello|0|-m 64M|pagesize=2m|hello from the guest"
+	"triple|-|-m 32M||about to triple fault"
+	"unbacked|0|-m 32M||about to touch unbacked memory"
+	"smp|0|-m 32M -smp 2|vcpus=2|TEST smp_cpu1 PASS"
+	"smp|0|-m 32M -smp 4|vcpus=4 pagesize=2m|TEST smp_cpu3 PASS"
 )
 
 run_one() {
