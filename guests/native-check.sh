@@ -20,13 +20,20 @@ GUESTS=(
 	"unbacked|0|-m 32M||about to touch unbacked memory"
 	"smp|0|-m 32M -smp 2|vcpus=2|TEST smp_cpu1 PASS"
 	"smp|0|-m 32M -smp 4|vcpus=4 pagesize=2m|TEST smp_cpu3 PASS"
+	"touch|0|-m 32M|pages=512|TEST touch_2m PASS"
+	"touch|0|-m 64M|pages=64 big=16 pagesize=2m|TEST touch_2m PASS"
+	"permfault|0|-m 32M||TEST pf_ad_after_write PASS"
+	"permfault|0|-m 32M -cpu qemu64|pagesize=2m|TEST pf_ad_after_write PASS"
+	"badcall|0|-m 32M||not under hvlab, skipping"
+	"memslot|0|-m 32M||not under hvlab, skipping"
 )
 
 run_one() {
 	local name=$1 code=$2 qargs=$3 cmdline=$4 text=$5 tag=$6
 	local elf=$build/$name.elf log=$logdir/$tag.log want rc detail=""
+	[[ $qargs == *-cpu* ]] || qargs="-cpu max $qargs"
 	# shellcheck disable=SC2086
-	timeout 20 qemu-system-x86_64 -cpu max $qargs -kernel "$elf" -append "$cmdline" \
+	timeout 20 qemu-system-x86_64 $qargs -kernel "$elf" -append "$cmdline" \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio -display none \
 		-monitor none -no-reboot </dev/null 2>&1 | tr -d '\r' >"$log"
 	rc=${PIPESTATUS[0]}

@@ -1,0 +1,74 @@
+/*
+ * badcall: malformed hypercalls. Each must come back as an HC_E* error
+ * (include/hvlab/hypercall.h: "A bad argument ... returns an error to the
+ * guest ... it never stops or crashes the hypervisor"); the guest then
+ * makes one last CONSOLE_WRITE with a garbage pointer and exits 0 if every
+ * error came back as expected. Natively there is nothing to call: skips.
+ */
+#include "guest.h"
+
+#define GARBAGE_PTR 0xdead0000deadbeefull
+#define FAR_GPA     BIT(40)              /* no guest has 1 TiB of RAM */
+
+static char buf[64] = "badcall: this text must never be printed\n";
+
+#define CHECK_RC(name, call, want) ({ \
+	long rc_ = (call); \
+	CHECKF(name, rc_ == (want), "%s: got %ld (%s) want %s", #call, rc_, \
+	       hc_strerror(rc_), hc_strerror(want)); \
+})
+
+static void unknown_numbers(void)
+{
+	CHECK_RC("badcall_nr_zero", hc_call(0, 0, 0, 0, 0), HC_ENOSYS);
+	CHECK_RC("badcall_nr_max", hc_call(HC_NR_MAX, 0, 0, 0, 0), HC_ENOSYS);
+	CHECK_RC("badcall_nr_huge", hc_call(0x12345678, 0, 0, 0, 0), HC_ENOSYS);
+	CHECK_RC("badcall_nr_negative", hc_call(~0ull, 0, 0, 0, 0), HC_ENOSYS);
+}
+
+static void bad_buffers(void)
+{
+	gpa_t ram_end = bootinfo.ram_top;
+
+	CHECK_RC("badcall_console_far_gpa", hc_call(HC_CONSOLE_WRITE, FAR_GPA, 16, 0, 0), HC_EFAULT);
+	CHECK_RC("badcall_console_straddle", hc_call(HC_CONSOLE_WRITE, ram_end - 16, 64, 0, 0), HC_EFAULT);
+	CHECK_RC("badcall_console_too_long", hc_console_write(buf, 4097), HC_EINVAL);
+	CHECK_RC("badcall_console_huge_len", hc_console_write(buf, 1ull << 40), HC_EINVAL);
+	CHECK_RC("badcall_marker_far_gpa", hc_call(HC_MARKER, FAR_GPA, 4, 0, 0), HC_EFAULT);
+	CHECK_RC("badcall_marker_too_long", hc_call(HC_MARKER, (u64)buf, 33, 0, 0), HC_EINVAL);
+	CHECKF("badcall_console_wrap", hc_console_write((void *)~0xfffull, 0x2000) < 0,
+	       "a buffer that wraps around the address space must fail");
+}
+
+static void bad_slots(void)
+{
+	gpa_t free_gpa = (bootinfo.ram_top + BIT(30) - 1) & ~(BIT(30) - 1);
+
+	CHECK_RC("badcall_slot_create_id", hc_memslot_create(HC_MAX_SLOTS, free_gpa, PAGE_SIZE, 0), HC_EINVAL);
+	CHECK_RC("badcall_slot_create_id_huge", hc_memslot_create(1000000, free_gpa, PAGE_SIZE, 0), HC_EINVAL);
+	CHECK_RC("badcall_slot_delete_id", hc_memslot_delete(HC_MAX_SLOTS), HC_EINVAL);
+	CHECK_RC("badcall_slot_flags_id", hc_memslot_set_flags(99, 0), HC_EINVAL);
+	CHECK_RC("badcall_dirty_enable_id", hc_dirty_log_enable(99, true), HC_EINVAL);
+	CHECK_RC("badcall_dirty_fetch_id", hc_dirty_log_fetch(99, buf, 8), HC_EINVAL);
+	CHECK_RC("badcall_slot_delete_free", hc_memslot_delete(HC_MAX_SLOTS - 1), HC_ENOENT);
+	CHECK_RC("badcall_slot_create_slot0", hc_memslot_create(0, free_gpa, PAGE_SIZE, 0), HC_EEXIST);
+	CHECK_RC("badcall_slot_overlap_ram", hc_memslot_create(HC_MAX_SLOTS - 1, BIT(20), PAGE_SIZE, 0), HC_EEXIST);
+	CHECK_RC("badcall_slot_unaligned", hc_memslot_create(HC_MAX_SLOTS - 1, free_gpa + 1, PAGE_SIZE, 0), HC_EINVAL);
+	CHECK_RC("badcall_slot_size0", hc_memslot_create(HC_MAX_SLOTS - 1, free_gpa, 0, 0), HC_EINVAL);
+	CHECK_RC("badcall_info_selector", hc_info(999), HC_EINVAL);
+}
+
+int main(void)
+{
+	if (!guest_hv()) {
+		printf("badcall: not under hvlab, skipping hypercall parts\n");
+		return 0;
+	}
+	unknown_numbers();
+	bad_buffers();
+	bad_slots();
+	long rc = hc_call(HC_CONSOLE_WRITE, GARBAGE_PTR, 4096, 0, 0);
+	CHECKF("badcall_console_garbage", rc < 0, "garbage pointer: got %ld (%s)", rc, hc_strerror(rc));
+	printf("badcall: every malformed hypercall came back; hv is still running\n");
+	return check_exit_code();
+}

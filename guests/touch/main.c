@@ -1,0 +1,71 @@
+/*
+ * touch: memory-touch patterns for the TDP tests. Phase 1 writes one word
+ * in each of "pages=N" pages (default 256) at a 4 KiB stride, then reads
+ * them back; phase 2 does the same at a 2 MiB stride over "big=N" chunks
+ * (default 8, fewer if RAM is short). Under hvlab each phase is framed by
+ * HC_MARKER records ("touch:4k:write", ...), so a trace can be cut by
+ * phase; "pagesize=2m" makes the guest's own map use 2 MiB pages too.
+ */
+#include "guest.h"
+
+static void marker(const char *label)
+{
+	if (guest_hv())
+		hc_marker(label);
+}
+
+static u64 pattern(gpa_t gpa)
+{
+	return gpa ^ 0x5eed5eed00000000ull;
+}
+
+/* Write then read back one word every stride bytes; returns bad reads. */
+static u64 touch(gpa_t base, u64 count, u64 stride, const char *write_label,
+		 const char *read_label)
+{
+	u64 bad = 0;
+
+	marker(write_label);
+	for (u64 i = 0; i < count; i++)
+		*(volatile u64 *)(base + i * stride) = pattern(base + i * stride);
+	marker(read_label);
+	for (u64 i = 0; i < count; i++)
+		if (*(volatile u64 *)(base + i * stride) != pattern(base + i * stride))
+			bad++;
+	return bad;
+}
+
+static void phase_4k(void)
+{
+	u64 pages = guest_arg_u64("pages", 256);
+	gpa_t base = frames_alloc_contig(pages, PAGE_SIZE);
+
+	if (!CHECKF("touch_4k_alloc", base != 0, "%lu pages at 0x%lx", pages, base))
+		return;
+	u64 bad = touch(base, pages, PAGE_SIZE, "touch:4k:write", "touch:4k:read");
+	CHECKF("touch_4k", bad == 0, "%lu of %lu pages read back wrong", bad, pages);
+}
+
+static void phase_2m(void)
+{
+	u64 chunks = guest_arg_u64("big", 8);
+
+	while (chunks && frames_left() < (chunks + 1) * PAGE_SIZE_2M)
+		chunks--;
+	gpa_t base = chunks ? frames_alloc_contig(chunks * 512, PAGE_SIZE_2M) : 0;
+	if (!CHECKF("touch_2m_alloc", base != 0, "%lu chunks of 2 MiB at 0x%lx", chunks, base))
+		return;
+	u64 bad = touch(base, chunks, PAGE_SIZE_2M, "touch:2m:write", "touch:2m:read");
+	CHECKF("touch_2m", bad == 0, "%lu of %lu chunks read back wrong", bad, chunks);
+}
+
+int main(void)
+{
+	if (!guest_hv())
+		printf("touch: not under hvlab, skipping hypercall parts (markers)\n");
+	marker("touch:begin");
+	phase_4k();
+	phase_2m();
+	marker("touch:end");
+	return check_exit_code();
+}
