@@ -23,8 +23,8 @@
 #   - The Bochs debugger stops before the first instruction: `-rc` feeds `c`.
 #   - COM1 is the console (a file), COM2 the binary trace stream, port 0xe9
 #     is the unbuffered debug port (its bytes land in bochs.out).
-#   - hv ends the run itself: it prints "HV: guest exited with code N" on
-#     COM1 and writes "Shutdown" to port 0x8900, which stops Bochs.
+#   - hv ends the run itself: it prints "hv: exit status N" on COM1 and
+#     writes "Shutdown" to port 0x8900, which stops Bochs.
 #
 # Exit status: N from that line; 124 if the time limit hit first; 125 if
 # Bochs stopped without the line (hv panicked or Bochs failed: see the log).
@@ -109,7 +109,7 @@ pump
 
 # The line is read from COM1, or from the port 0xe9 copy in the screen log
 # (unbuffered) if COM1 lost its tail.
-exit_re='HV: guest exited with code -?[0-9]+'
+exit_re='(hv: exit status|HV: guest exited with code) -?[0-9]+'
 code=$(grep -aoE "$exit_re" "$com1" | tail -1 | awk '{print $NF}')
 [ -n "$code" ] || code=$(grep -aoE "$exit_re" "$out" 2>/dev/null | tail -1 | awk '{print $NF}')
 if [ -n "$trace" ]; then
