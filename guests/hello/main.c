@@ -26,8 +26,8 @@ static void print_hv_info(void)
 int main(void)
 {
 	printf("hello from the guest\n");
-	printf("hello: cpu %d, lapic id %u, %lu KiB RAM in %d regions:\n",
-	       this_cpu(), lapic_id(), bootinfo.ram_bytes >> 10, bootinfo.nr_ram);
+	printf("hello: cpu %d, %lu KiB RAM in %d regions:\n",
+	       this_cpu(), bootinfo.ram_bytes >> 10, bootinfo.nr_ram);
 	for (int i = 0; i < bootinfo.nr_ram; i++)
 		printf("  [0x%09lx, 0x%09lx)\n", bootinfo.ram[i].base,
 		       bootinfo.ram[i].base + bootinfo.ram[i].len);

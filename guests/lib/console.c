@@ -13,7 +13,8 @@
 #define UART_LCR 3
 #define UART_MCR 4
 #define UART_LSR 5
-#define LSR_THRE 0x20
+#define LSR_THRE 0x20   /* transmit holding register empty */
+#define LSR_TEMT 0x40   /* transmitter empty: the last byte has left */
 
 static struct spinlock console_lock;
 
@@ -45,6 +46,13 @@ void console_write(const char *s, size_t len)
 		uart_putc(s[i]);
 	}
 	spin_unlock(&console_lock);
+}
+
+/* Wait (bounded) until every byte has left the UART, e.g. before exiting. */
+void console_flush(void)
+{
+	for (int i = 0; i < 1000000 && !(inb(COM1 + UART_LSR) & LSR_TEMT); i++)
+		cpu_relax();
 }
 
 int printf(const char *fmt, ...)

@@ -15,6 +15,7 @@
 
 void console_init(void);
 void console_write(const char *s, size_t len);
+void console_flush(void);
 int  printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int  vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int  snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -8,6 +8,7 @@
 
 void guest_exit(int code)
 {
+	console_flush();
 	if (guest_hv())
 		hc_exit((u64)code & 0xff);
 	/* QEMU -device isa-debug-exit,iobase=0xf4: exit status (code << 1) | 1. */
