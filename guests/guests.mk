@@ -14,8 +14,8 @@ GUEST_LIB_OBJS  := $(patsubst guests/%,$(GUEST_BUILD)/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES     := $(sort $(patsubst guests/%/main.c,%,$(wildcard guests/*/main.c)))
 GUEST_ELFS      := $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST_NAMES))
 
-ALL    += $(GUEST_ELFS)
-CHECKS += guests-native
+ALL    += $(GUEST_ELFS) $(GUEST_BUILD)/format_test
+CHECKS += guests-lib guests-native
 
 $(GUEST_BUILD)/obj/%.c.o: guests/%.c
 	@mkdir -p $(@D)
@@ -38,8 +38,16 @@ $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/%.elf64
 
 -include $(shell find $(GUEST_BUILD)/obj -name '*.d' 2>/dev/null)
 
+# Host unit test of the runtime's printf formatting (ASan/UBSan).
+$(GUEST_BUILD)/format_test: guests/lib/test/format_test.c guests/lib/format.c guests/lib/console.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Wno-format $(INCLUDES) -o $@ $<
+
+check-guests-lib: $(GUEST_BUILD)/format_test
+	@$(GUEST_BUILD)/format_test
+
 # Run each guest that makes sense without hv under plain QEMU TCG.
 check-guests-native: $(GUEST_ELFS)
 	@bash guests/native-check.sh $(GUEST_BUILD)
 
-.PHONY: check-guests-native
+.PHONY: check-guests-lib check-guests-native
