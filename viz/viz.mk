@@ -11,7 +11,7 @@ VIZ_OBJDIR := $(BUILD)/viz
 # The model: plain C, no ncurses (replay.h).
 VIZ_MODEL  := spte_map tracedb checkpoint replay
 # The view, the keys and the terminal front end.
-VIZ_UI     := decode walk canvas view keys app term main
+VIZ_UI     := decode walk canvas view keys app expr term main
 VIZ_LIBS   := -lsqlite3
 CURSES_LIBS := -lncursesw
 PYTHON     ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
@@ -20,7 +20,7 @@ VIZ_MODEL_OBJS := $(VIZ_MODEL:%=$(VIZ_OBJDIR)/%.o)
 VIZ_UI_OBJS    := $(VIZ_UI:%=$(VIZ_OBJDIR)/%.o)
 VIZ_SAN_OBJS   := $(VIZ_MODEL:%=$(VIZ_OBJDIR)/san/%.o)
 
-ALL += $(VIZ_OBJDIR)/mkfixture
+ALL += $(BUILD)/hvtui
 CHECKS += viz
 # BENCHES += tui  (registered with bench.sh)
 

@@ -1,0 +1,341 @@
+/*
+ * app.c: session state and navigation for hvtui (see app.h). Searches are
+ * SQL over the events table's indexes (trace/schema.sql): type, fault_end
+ * by b, SPTE changes by sptep and by gfn; the model then seeks there.
+ */
+#include "app.h"
+#include "decode.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const int app_speeds[] = { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000 };
+const int app_nr_speeds = (int)(sizeof(app_speeds) / sizeof(app_speeds[0]));
+
+/* Steps at most this far one event at a time; farther moves seek (R4). */
+#define STEP_LIMIT 4096
+
+int app_open(struct app *a, const char *path, s64 interval, char *err, size_t errlen)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->path = path;
+	a->speed = 3;
+	for (i = 0; i < 26; i++)
+		a->marks[i] = -1;
+	return replay_open(&a->r, path, interval, err, errlen);
+}
+
+void app_close(struct app *a)
+{
+	replay_close(&a->r);
+}
+
+void app_message(struct app *a, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->msg, sizeof(a->msg), fmt, ap);
+	va_end(ap);
+	a->msg_error = error;
+}
+
+int app_goto(struct app *a, s64 seq)
+{
+	if (replay_seek(&a->r, seq)) {
+		app_message(a, true, "seek to %lld failed: %s", (long long)seq,
+			    sqlite3_errmsg(a->r.db));
+		return RD_SCREEN;
+	}
+	if (a->r.cursor != seq)
+		app_message(a, false, "seq %lld is outside the trace: at %lld", (long long)seq,
+			    (long long)a->r.cursor);
+	return RD_SCREEN;
+}
+
+/* The seq of the next/previous event after the cursor matching where. */
+static int find_seq(struct app *a, const char *where, int dir, s64 from, s64 *out)
+{
+	char sql[APP_WHERE_MAX * 2 + 200];
+
+	snprintf(sql, sizeof(sql), "SELECT seq FROM events WHERE seq %s ?1 AND (%s)"
+		 " ORDER BY seq %s LIMIT 1", dir > 0 ? ">" : "<", where, dir > 0 ? "ASC" : "DESC");
+	return tracedb_query_s64(a->r.db, sql, &from, 1, out);
+}
+
+int app_find(struct app *a, const char *where, int dir, const char *what)
+{
+	s64 seq;
+	int rc = find_seq(a, where, dir, a->r.cursor, &seq);
+
+	if (rc < 0) {
+		app_message(a, true, "query failed: %s", sqlite3_errmsg(a->r.db));
+		return RD_SCREEN;
+	}
+	if (rc > 0) {
+		app_message(a, false, "no %s %s", dir > 0 ? "later" : "earlier", what);
+		return RD_SCREEN;
+	}
+	app_message(a, false, "%s: seq %lld", what, (long long)seq);
+	return app_goto(a, seq);
+}
+
+/* Steps through the events the filter lets through, |n| times. */
+static int step_filtered(struct app *a, long n)
+{
+	int dir = n > 0 ? 1 : -1;
+	s64 at = a->r.cursor, seq;
+	long i;
+
+	for (i = 0; i < labs(n); i++) {
+		if (find_seq(a, a->filter.where, dir, at, &seq))
+			break;
+		at = seq;
+	}
+	if (i == 0) {
+		app_message(a, false, "no %s event matches the filter", dir > 0 ? "later" : "earlier");
+		return RD_SCREEN;
+	}
+	return app_goto(a, at);
+}
+
+int app_step(struct app *a, long n)
+{
+	long i;
+	int dir = n > 0 ? 1 : -1;
+
+	if (a->filter.where[0])
+		return step_filtered(a, n);
+	if (labs(n) > STEP_LIMIT)
+		return app_goto(a, a->r.cursor + n);
+	for (i = 0; i < labs(n); i++) {
+		if (replay_step(&a->r, dir))
+			break;
+	}
+	if (i < labs(n))
+		app_message(a, false, "%s of the trace", dir > 0 ? "end" : "start");
+	return RD_SCREEN;
+}
+
+int app_next_type(struct app *a, unsigned type, int dir)
+{
+	char where[64];
+
+	snprintf(where, sizeof(where), "type = %u", type);
+	return app_find(a, where, dir, type_name(type));
+}
+
+static bool cursor_event(struct app *a, struct hvt_event *ev)
+{
+	if (replay_event(&a->r, a->r.cursor, ev) == 0)
+		return true;
+	app_message(a, true, "no event at seq %lld", (long long)a->r.cursor);
+	return false;
+}
+
+int app_same_spte(struct app *a, int dir)
+{
+	struct hvt_event ev;
+	char where[160];
+	u64 sptep;
+
+	if (!cursor_event(a, &ev))
+		return RD_SCREEN;
+	if (!event_sptep(&ev, &sptep)) {
+		app_message(a, false, "this %s names no SPTE", type_name(ev.type));
+		return RD_SCREEN;
+	}
+	snprintf(where, sizeof(where), "type = 1 AND b = %lld", (long long)sptep);
+	return app_find(a, where, dir, "change of this SPTE");
+}
+
+int app_same_gfn(struct app *a, int dir)
+{
+	struct hvt_event ev;
+	char where[160];
+	u64 gfn;
+
+	if (!cursor_event(a, &ev))
+		return RD_SCREEN;
+	if (!event_gfn(&ev, a->r.info.mmu_mode, &gfn)) {
+		app_message(a, false, "this %s names no gfn", type_name(ev.type));
+		return RD_SCREEN;
+	}
+	snprintf(where, sizeof(where), "type = 1 AND a = %lld", (long long)gfn);
+	return app_find(a, where, dir, "SPTE change of this gfn");
+}
+
+int app_same_kind(struct app *a, int dir)
+{
+	struct hvt_event ev;
+	char where[96], what[64];
+
+	if (!cursor_event(a, &ev))
+		return RD_SCREEN;
+	snprintf(where, sizeof(where), "type = %u AND reason = %u", ev.type, ev.reason);
+	snprintf(what, sizeof(what), "%s of this kind", type_name(ev.type));
+	return app_find(a, where, dir, what);
+}
+
+/* ---- why: faults and their effects -------------------------------------- */
+
+int app_fault_effects(struct app *a, const struct hvt_event *fault, s64 *seqs, int max,
+		      s64 *end_seq)
+{
+	static const char sql_end[] = "SELECT seq FROM events WHERE type = 4 AND b = ?1";
+	static const char sql_fx[] = "SELECT seq FROM events WHERE seq > ?1 AND seq < ?2"
+				     " AND vcpu = ?3 AND type IN (1, 2) ORDER BY seq LIMIT ?4";
+	sqlite3_stmt *st;
+	int n = 0;
+
+	*end_seq = -1;
+	if (tracedb_query_s64(a->r.db, sql_end, &fault->seq, 1, end_seq))
+		*end_seq = -1;
+	if (sqlite3_prepare_v2(a->r.db, sql_fx, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, fault->seq);
+	sqlite3_bind_int64(st, 2, *end_seq >= 0 ? *end_seq : a->r.info.last_seq + 1);
+	sqlite3_bind_int64(st, 3, fault->vcpu);
+	sqlite3_bind_int64(st, 4, max);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		seqs[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+s64 app_cause_of(struct app *a, const struct hvt_event *ev)
+{
+	static const char sql_fault[] = "SELECT seq FROM events WHERE type = 3 AND vcpu = ?2"
+					" AND seq < ?1 ORDER BY seq DESC LIMIT 1";
+	static const char sql_end[] = "SELECT seq FROM events WHERE type = 4 AND b = ?1";
+	s64 args[2] = { ev->seq, ev->vcpu }, fault, end;
+
+	if (tracedb_query_s64(a->r.db, sql_fault, args, 2, &fault))
+		return -1;
+	if (tracedb_query_s64(a->r.db, sql_end, &fault, 1, &end) == 0 && end < ev->seq)
+		return -1; /* that fault had ended: not its doing */
+	return fault;
+}
+
+/* A change outside any fault: the flush that made it visible to the TLBs. */
+static int why_change(struct app *a, const struct hvt_event *ev)
+{
+	char where[200];
+
+	snprintf(where, sizeof(where), "type = 2 AND (b = 0 OR (a <= %lld AND %lld < a + b))",
+		 (long long)ev->a, (long long)ev->a);
+	return app_find(a, where, +1, "flush covering this change (no fault caused it)");
+}
+
+/* A flush outside any fault: the latest SPTE change in its range. */
+static int why_flush(struct app *a, const struct hvt_event *ev)
+{
+	char where[200];
+
+	if (ev->b == 0)
+		snprintf(where, sizeof(where), "type = 1");
+	else
+		snprintf(where, sizeof(where), "type = 1 AND a >= %lld AND a < %lld",
+			 (long long)ev->a, (long long)(ev->a + ev->b));
+	return app_find(a, where, -1, "SPTE change this flush covers");
+}
+
+int app_why(struct app *a)
+{
+	struct hvt_event ev;
+	s64 fx[1], end, cause;
+
+	if (!cursor_event(a, &ev))
+		return RD_SCREEN;
+	if (ev.type == HVT_FAULT) {
+		if (app_fault_effects(a, &ev, fx, 1, &end) == 0) {
+			app_message(a, false, "fault %lld wrote no SPTE and flushed nothing",
+				    (long long)ev.seq);
+			return RD_SCREEN;
+		}
+		app_message(a, false, "first effect of fault %lld (w again: back)", (long long)ev.seq);
+		return app_goto(a, fx[0]);
+	}
+	if (ev.type == HVT_FAULT_END)
+		return app_goto(a, (s64)ev.b);
+	if (ev.type != HVT_SPTE_CHANGE && ev.type != HVT_TLB_FLUSH) {
+		app_message(a, false, "w works on faults, SPTE changes and flushes");
+		return RD_SCREEN;
+	}
+	cause = app_cause_of(a, &ev);
+	if (cause >= 0) {
+		app_message(a, false, "caused by fault %lld (w again: its first effect)",
+			    (long long)cause);
+		return app_goto(a, cause);
+	}
+	return ev.type == HVT_SPTE_CHANGE ? why_change(a, &ev) : why_flush(a, &ev);
+}
+
+/* ---- search, filter, play ------------------------------------------------- */
+
+int app_search(struct app *a, int dir)
+{
+	char what[APP_INPUT_MAX + 16];
+
+	if (!a->search.where[0]) {
+		app_message(a, false, "no search yet: / to search");
+		return RD_SCREEN;
+	}
+	snprintf(what, sizeof(what), "match of /%s", a->search.text);
+	return app_find(a, a->search.where, dir, what);
+}
+
+int app_set_search(struct app *a, const char *text)
+{
+	struct expr e;
+	char err[160];
+
+	if (app_parse_expr(text, &e, err, sizeof(err))) {
+		app_message(a, true, "search: %s", err);
+		return RD_SCREEN;
+	}
+	if (!e.where[0])
+		return RD_SCREEN;
+	a->search = e;
+	return app_search(a, +1);
+}
+
+int app_set_filter(struct app *a, const char *text)
+{
+	struct expr e;
+	char err[160];
+	s64 probe;
+
+	if (app_parse_expr(text, &e, err, sizeof(err))) {
+		app_message(a, true, "filter: %s", err);
+		return RD_SCREEN;
+	}
+	a->filter = e;
+	if (!e.where[0]) {
+		app_message(a, false, "filter cleared");
+		return RD_SCREEN;
+	}
+	if (find_seq(a, e.where, +1, a->r.cursor - 1, &probe) == 0)
+		app_message(a, false, "filter: %s", e.text);
+	else if (find_seq(a, e.where, -1, a->r.cursor, &probe) == 0)
+		app_message(a, false, "filter: %s (no later match)", e.text);
+	else
+		app_message(a, true, "filter: %s matches nothing", e.text);
+	return RD_SCREEN;
+}
+
+int app_play_tick(struct app *a, long steps)
+{
+	if (!a->playing)
+		return RD_NONE;
+	if (a->r.cursor >= a->r.info.last_seq) {
+		a->playing = false;
+		app_message(a, false, "end of the trace: paused");
+		return RD_SCREEN;
+	}
+	return app_step(a, steps);
+}

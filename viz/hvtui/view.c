@@ -1,0 +1,380 @@
+/*
+ * view.c: the panes of hvtui (layout in view.h).
+ */
+#include "view.h"
+#include "decode.h"
+#include "keys.h"
+#include "walk.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DETAIL_ROWS 4
+#define PATH_ROWS   5
+#define COUNT_ROWS  3
+#define U(x) ((unsigned long long)(x))
+
+/* Row positions of the panes for a canvas height. */
+struct layout {
+	int list_top, list_rows;   /* event list */
+	int detail_rule;           /* detail pane rule (rows follow) */
+	int path_rule;             /* page-table path rule */
+	int count_rule;            /* counters rule */
+	int status;                /* status line */
+};
+
+static struct layout layout_for(int rows)
+{
+	struct layout l;
+
+	l.status = rows - 1;
+	l.count_rule = l.status - COUNT_ROWS - 1;
+	l.path_rule = l.count_rule - PATH_ROWS - 1;
+	l.detail_rule = l.path_rule - DETAIL_ROWS - 1;
+	l.list_top = 1;
+	l.list_rows = l.detail_rule - l.list_top;
+	return l;
+}
+
+/* ---- title and event list -------------------------------------------------- */
+
+static void draw_title(struct app *a, struct canvas *c)
+{
+	const struct trace_info *in = &a->r.info;
+	int col;
+
+	col = canvas_printf(c, 0, 0, ST_TITLE, " hvtui %s  seq %lld/%lld  %s %s %uvcpu",
+			    a->path, (long long)a->r.cursor, (long long)in->last_seq,
+			    in->mmu_mode == HVT_MMU_SHADOW ? "shadow" : "tdp",
+			    in->vendor == HVT_VENDOR_VMX ? "vmx" : in->vendor == HVT_VENDOR_SVM ? "svm" : "host",
+			    in->nr_vcpus);
+	if (a->filter.where[0])
+		col = canvas_printf(c, 0, col, ST_TITLE, "  [filter %s]", a->filter.text);
+	if (a->playing)
+		canvas_printf(c, 0, col, ST_TITLE, "  [play %d/s]", app_speeds[a->speed]);
+	canvas_style_row(c, 0, ST_TITLE);
+}
+
+static void draw_list_row(struct canvas *c, int row, const struct hvt_event *ev, bool selected)
+{
+	char line[256];
+
+	event_summary(ev, line, sizeof(line));
+	canvas_printf(c, row, 0, selected ? ST_CURSOR : ST_NORMAL, "%c%9lld %s",
+		      selected ? '>' : ' ', (long long)ev->seq, line);
+	if (selected)
+		canvas_style_row(c, row, ST_CURSOR);
+}
+
+/* Fetches up to max events matching the filter on one side of the cursor. */
+static int list_fetch(struct app *a, int dir, int max, struct hvt_event *out)
+{
+	char sql[APP_WHERE_MAX + 256];
+	sqlite3_stmt *st;
+	int n = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT " EV_COLUMNS " FROM events WHERE seq %s ?1%s%s%s"
+		 " ORDER BY seq %s LIMIT ?2", dir > 0 ? ">" : "<", a->filter.where[0] ? " AND (" : "",
+		 a->filter.where, a->filter.where[0] ? ")" : "", dir > 0 ? "ASC" : "DESC");
+	if (sqlite3_prepare_v2(a->r.db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, a->r.cursor);
+	sqlite3_bind_int(st, 2, max);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		ev_from_row(st, &out[n++]);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* The cursor row sits a third of the way down; earlier events above it. */
+static void draw_list(struct app *a, struct canvas *c, const struct layout *l)
+{
+	struct hvt_event before[128], after[128], cur;
+	int above = l->list_rows / 3, nb, na, i;
+
+	if (l->list_rows > 128 * 2)
+		above = 100;
+	nb = list_fetch(a, -1, above, before);
+	na = list_fetch(a, +1, l->list_rows - nb - 1 > 128 ? 128 : l->list_rows - nb - 1, after);
+	for (i = 0; i < nb; i++)
+		draw_list_row(c, l->list_top + above - 1 - i, &before[i], false);
+	if (replay_event(&a->r, a->r.cursor, &cur) == 0)
+		draw_list_row(c, l->list_top + above, &cur, true);
+	for (i = 0; i < na; i++)
+		draw_list_row(c, l->list_top + above + 1 + i, &after[i], false);
+}
+
+/* ---- the selected event ----------------------------------------------------- */
+
+/* "old 0x...  P W A ..." with the bits that changed in ST_CHANGED. */
+static void draw_spte_line(struct app *a, struct canvas *c, int row, const char *label,
+			   u64 v, u64 other, unsigned level)
+{
+	const struct hvt_spte_format *f = &a->r.info.fmt;
+	struct spte_bit bits[SPTE_BITS_MAX];
+	int i, n = spte_bits(f, bits), col;
+	char desc[160];
+
+	col = canvas_printf(c, row, 1, ST_NORMAL, "%s 0x%016llx ", label, U(v));
+	if (!spte_is_present(f, v)) {
+		spte_describe(f, v, level, desc, sizeof(desc));
+		canvas_put(c, row, col, v != other ? ST_CHANGED : ST_DIM, desc);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (v & bits[i].mask)
+			col = canvas_put(c, row, col, (v ^ other) & bits[i].mask ? ST_CHANGED : ST_NORMAL,
+					 bits[i].name) + 1;
+	}
+	canvas_printf(c, row, col, (v ^ other) & f->pfn_mask ? ST_CHANGED : ST_NORMAL, "%s %#llx",
+		      spte_is_leaf(f, v, level) ? "pfn" : "table",
+		      U(spte_is_leaf(f, v, level) ? (v & f->pfn_mask) >> 12 : v & f->pfn_mask));
+}
+
+static void detail_spte(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	char flags[80], diff[160];
+	s64 cause = app_cause_of(a, ev);
+
+	flags_describe(ev->flags, flags, sizeof(flags));
+	canvas_printf(c, row, 1, ev->flags & HVT_F_LOST_RACE ? ST_ALERT : ST_NORMAL,
+		      "%s L%u gfn %#llx sptep %#llx (table %#llx [%llu]) %s",
+		      spte_reason_name(ev->reason), ev->level, U(ev->a), U(ev->b), U(ev->b & ~0xfffull),
+		      U((ev->b & 0xfff) / 8), flags);
+	draw_spte_line(a, c, row + 1, "old", ev->c, ev->d, ev->level);
+	draw_spte_line(a, c, row + 2, "new", ev->d, ev->c, ev->level);
+	spte_diff(&a->r.info.fmt, ev->c, ev->d, diff, sizeof(diff));
+	if (cause >= 0)
+		canvas_printf(c, row + 3, 1, ST_NORMAL, "%s  by fault %lld (w)", diff, (long long)cause);
+	else
+		canvas_printf(c, row + 3, 1, ST_NORMAL, "%s  no fault: w = flush covering it", diff);
+}
+
+static void detail_fault(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	char err[200], list[160] = "";
+	s64 fx[6], end;
+	int n = app_fault_effects(a, ev, fx, 6, &end), i;
+	size_t used = 0;
+	struct hvt_event fe;
+
+	fault_error_describe(a->r.info.vendor, ev->reason, ev->b, err, sizeof(err));
+	canvas_printf(c, row, 1, ST_NORMAL, "%s fault: addr %#llx gpa %#llx rip %#llx",
+		      fault_kind_name(ev->reason), U(ev->a), U(ev->c), U(ev->d));
+	canvas_printf(c, row + 1, 1, ST_NORMAL, "error %s", err);
+	for (i = 0; i < n && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used, " %lld", (long long)fx[i]);
+	canvas_printf(c, row + 2, 1, ST_NORMAL, "caused %d%s write/flush:%s%s", n, n == 6 ? "+" : "",
+		      n ? list : " none", n ? "  (w: go)" : "");
+	if (end >= 0 && tracedb_get(a->r.db, end, &fe) == 0)
+		canvas_printf(c, row + 3, 1, ST_NORMAL, "ended at %lld: %s, mapped level %llu, %llu SPTEs"
+			      " written", (long long)end, fault_result_name(fe.aux), U(fe.c), U(fe.d));
+	else
+		canvas_put(c, row + 3, 1, ST_DIM, "not ended within the trace");
+}
+
+static void detail_flush(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	s64 cause = app_cause_of(a, ev);
+
+	canvas_printf(c, row, 1, ST_NORMAL, "TLB flush: reason %s, scope %s",
+		      flush_reason_name(ev->reason), flush_scope_name(ev->aux));
+	if (ev->b)
+		canvas_printf(c, row + 1, 1, ST_NORMAL, "range gfn %#llx..%#llx (%llu pages)",
+			      U(ev->a), U(ev->a + ev->b - 1), U(ev->b));
+	else
+		canvas_put(c, row + 1, 1, ST_NORMAL, "range: whole address space");
+	canvas_printf(c, row + 2, 1, ST_NORMAL, "covers %llu zapped SPTEs, vcpu mask %#llx",
+		      U(ev->c), U(ev->d));
+	if (cause >= 0)
+		canvas_printf(c, row + 3, 1, ST_NORMAL, "during fault %lld (w)", (long long)cause);
+	else
+		canvas_put(c, row + 3, 1, ST_NORMAL, "w: the latest SPTE change it covers");
+}
+
+static void detail_other(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	char flags[80];
+
+	flags_describe(ev->flags, flags, sizeof(flags));
+	canvas_printf(c, row, 1, ST_NORMAL, "%s reason %u level %u flags %s aux %u",
+		      type_name(ev->type), ev->reason, ev->level, flags[0] ? flags : "-", ev->aux);
+	canvas_printf(c, row + 1, 1, ST_NORMAL, "a %#llx  b %#llx  c %#llx", U(ev->a), U(ev->b), U(ev->c));
+	canvas_printf(c, row + 2, 1, ST_NORMAL, "d %#llx  e %#llx", U(ev->d), U(ev->e));
+	if (ev->type == HVT_FAULT_END)
+		canvas_printf(c, row + 3, 1, ST_NORMAL, "end of fault %llu: %s (w: go to it)",
+			      U(ev->b), fault_result_name(ev->aux));
+}
+
+static void draw_detail(struct app *a, struct canvas *c, const struct layout *l,
+			const struct hvt_event *ev)
+{
+	char title[96];
+
+	snprintf(title, sizeof(title), "seq %lld  %s  vcpu %u  tsc %llu", (long long)ev->seq,
+		 type_name(ev->type), ev->vcpu, U(ev->tsc));
+	canvas_rule(c, l->detail_rule, title);
+	if (ev->type == HVT_SPTE_CHANGE)
+		detail_spte(a, c, l->detail_rule + 1, ev);
+	else if (ev->type == HVT_FAULT)
+		detail_fault(a, c, l->detail_rule + 1, ev);
+	else if (ev->type == HVT_TLB_FLUSH)
+		detail_flush(a, c, l->detail_rule + 1, ev);
+	else
+		detail_other(a, c, l->detail_rule + 1, ev);
+}
+
+/* ---- page-table path --------------------------------------------------------- */
+
+static int path_for(struct app *a, const struct hvt_event *ev, u64 frame, struct walk_step *s)
+{
+	u64 sptep, root;
+
+	if (event_sptep(ev, &sptep) && (ev->level || ev->type == HVT_SPTE_CHANGE))
+		return walk_up(&a->r, sptep, ev->level ? ev->level : 1, frame, s);
+	if (walk_root_for(&a->r, ev, &root))
+		return walk_down(&a->r, root, frame, s);
+	return 0;
+}
+
+static void draw_path(struct app *a, struct canvas *c, const struct layout *l,
+		      const struct hvt_event *ev)
+{
+	struct walk_step s[WALK_MAX];
+	char title[96], desc[160];
+	u64 frame, sel = 0;
+	int n = 0, i;
+
+	if (!event_gfn(ev, a->r.info.mmu_mode, &frame)) {
+		canvas_rule(c, l->path_rule, "page-table path: this event names no gfn");
+		return;
+	}
+	snprintf(title, sizeof(title), "path of %s %#llx as of seq %lld",
+		 a->r.info.mmu_mode == HVT_MMU_SHADOW && ev->type == HVT_FAULT ? "gva frame" : "gfn",
+		 U(frame), (long long)a->r.cursor);
+	canvas_rule(c, l->path_rule, title);
+	n = path_for(a, ev, frame, s);
+	event_sptep(ev, &sel);
+	for (i = 0; i < n && i < PATH_ROWS; i++) {
+		spte_describe(&a->r.info.fmt, s[i].value, s[i].level, desc, sizeof(desc));
+		canvas_printf(c, l->path_rule + 1 + i, 1,
+			      s[i].sptep == sel ? ST_CHANGED : s[i].live ? ST_NORMAL : ST_DIM,
+			      "L%u %#llx[%3u] 0x%016llx %s", s[i].level, U(s[i].table), s[i].index,
+			      U(s[i].value), desc);
+	}
+	if (n == 0)
+		canvas_put(c, l->path_rule + 1, 1, ST_DIM, "no root known yet");
+}
+
+/* ---- counters ----------------------------------------------------------------- */
+
+/* Appends "name N" for every non-zero counter of an enum. */
+static int put_counts(struct canvas *c, int row, int col, const u64 *v, unsigned max,
+		      const char *(*name)(unsigned))
+{
+	unsigned i;
+
+	for (i = 1; i < max; i++) {
+		if (v[i])
+			col = canvas_printf(c, row, col, ST_NORMAL, " %s %llu", name(i), U(v[i]));
+	}
+	return col;
+}
+
+static const char *level_name(unsigned i)
+{
+	static const char *const names[] = { "L0", "L1", "L2", "L3", "L4", "L5" };
+
+	return names[i];
+}
+
+static void draw_counters(struct app *a, struct canvas *c, const struct layout *l)
+{
+	const struct replay_counters *k = &a->r.cnt;
+	int row = l->count_rule + 1, col;
+
+	canvas_rule(c, l->count_rule, "counters up to the cursor");
+	col = canvas_printf(c, row, 1, ST_NORMAL, "faults %llu:", U(k->by_type[HVT_FAULT]));
+	col = put_counts(c, row, col, k->fault_by_kind, HVT_FK_MAX, fault_kind_name);
+	col = canvas_put(c, row, col, ST_DIM, " |");
+	put_counts(c, row, col, k->fault_by_result, HVT_FRES_MAX, fault_result_name);
+	col = canvas_printf(c, row + 1, 1, ST_NORMAL, "spte %llu:", U(k->by_type[HVT_SPTE_CHANGE]));
+	col = put_counts(c, row + 1, col, k->spte_by_reason, HVT_SR_MAX, spte_reason_name);
+	col = canvas_put(c, row + 1, col, ST_DIM, " |");
+	col = put_counts(c, row + 1, col, k->spte_by_level, 6, level_name);
+	if (k->lost_races)
+		canvas_printf(c, row + 1, col, ST_ALERT, " lost %llu", U(k->lost_races));
+	col = canvas_printf(c, row + 2, 1, ST_NORMAL, "flush %llu:", U(k->by_type[HVT_TLB_FLUSH]));
+	col = put_counts(c, row + 2, col, k->flush_by_reason, HVT_FR_MAX, flush_reason_name);
+	canvas_printf(c, row + 2, col, ST_DIM, " | live SPTEs %zu", a->r.map.count);
+}
+
+/* ---- status line and help ------------------------------------------------------ */
+
+static void draw_status(struct app *a, struct canvas *c, const struct layout *l)
+{
+	static const char *const label[] = { "", "go to seq: ", "search /", "filter: " };
+
+	if (a->prompt != PROMPT_NONE)
+		canvas_printf(c, l->status, 0, ST_TITLE, "%s%s_", label[a->prompt], a->input);
+	else if (a->pending)
+		canvas_printf(c, l->status, 0, ST_TITLE, "%c: which mark (a-z)?", a->pending);
+	else if (a->msg[0])
+		canvas_printf(c, l->status, 0, a->msg_error ? ST_ALERT : ST_TITLE, "%s", a->msg);
+	else
+		canvas_put(c, l->status, 0, ST_TITLE, "j/k step  f fault  t flush  s spte  w why"
+			   "  / search  : filter  ? help  q quit");
+	if (a->count)
+		canvas_printf(c, l->status, c->cols - 12, ST_TITLE, "%11ld", a->count);
+	canvas_style_row(c, l->status, a->msg_error && !a->prompt ? ST_ALERT : ST_TITLE);
+}
+
+static void draw_help(struct canvas *c)
+{
+	char lines[64][96];
+	int n = keys_help_lines(lines, 64), i, cols = c->cols >= 72 ? 2 : 1;
+	int per = (n + cols - 1) / cols, width = c->cols / cols;
+
+	canvas_clear(c);
+	canvas_put(c, 0, 0, ST_TITLE, " hvtui keys (generated from the key table; any key closes)");
+	canvas_style_row(c, 0, ST_TITLE);
+	for (i = 0; i < n; i++) {
+		if (1 + i % per < c->rows - 2)
+			canvas_put(c, 1 + i % per, (i / per) * width, ST_NORMAL, lines[i]);
+	}
+	canvas_put(c, c->rows - 2, 0, ST_NORMAL, " filter and / search: vcpu=1 type=fault,spte"
+		   " reason=zap level=1");
+	canvas_put(c, c->rows - 1, 0, ST_TITLE, " gfn=0x100-0x1ff sptep=0x1005190 seq=10-99;"
+		   " a bare number = gfn or sptep");
+	canvas_style_row(c, c->rows - 1, ST_TITLE);
+}
+
+void view_render(struct app *a, struct canvas *c)
+{
+	struct layout l = layout_for(c->rows);
+	struct hvt_event ev;
+
+	canvas_clear(c);
+	if (a->help) {
+		draw_help(c);
+		return;
+	}
+	if (c->rows < VIEW_MIN_ROWS || c->cols < VIEW_MIN_COLS) {
+		canvas_printf(c, 0, 0, ST_ALERT, "hvtui needs %dx%d", VIEW_MIN_COLS, VIEW_MIN_ROWS);
+		canvas_printf(c, 1, 0, ST_NORMAL, "seq %lld", (long long)a->r.cursor);
+		return;
+	}
+	draw_title(a, c);
+	if (a->r.info.last_seq < 0) {
+		canvas_put(c, 2, 1, ST_ALERT, "the trace has no events");
+		draw_status(a, c, &l);
+		return;
+	}
+	draw_list(a, c, &l);
+	if (replay_event(&a->r, a->r.cursor, &ev) == 0) {
+		draw_detail(a, c, &l, &ev);
+		draw_path(a, c, &l, &ev);
+	}
+	draw_counters(a, c, &l);
+	draw_status(a, c, &l);
+}
