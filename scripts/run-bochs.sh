@@ -10,9 +10,9 @@
 #       unrestricted guest; `bochs --help cpu` lists the others)
 #   -m  machine memory in MiB (default 256)
 #   -s  number of CPUs (default 1)
-#   -d  where bochsrc, com1.txt, com2.bin and bochs.log go (default build/bochs)
-#   -T  hv was started with trace=port: turn the COM2 record stream into
-#       TRACE.hvt with build/hvtrace collect
+#   -d  where bochsrc, com1.txt, trace.bin and bochs.log go (default build/bochs)
+#   -T  hv was started with trace=port: turn the record stream it sent
+#       through the parallel port into TRACE.hvt with build/hvtrace collect
 #   -F  print "# first-line SECONDS" when the first console line matching
 #       REGEX appears (wall seconds since Bochs started; for the bench)
 #   -q  do not echo the console while it runs
@@ -21,8 +21,9 @@
 #   - Bochs has no headless display here: display_library term under a
 #     pseudo-terminal made by `script`; its screen goes to WORKDIR/bochs.out.
 #   - The Bochs debugger stops before the first instruction: `-rc` feeds `c`.
-#   - COM1 is the console (a file), COM2 the binary trace stream, port 0xe9
-#     is the unbuffered debug port (its bytes land in bochs.out).
+#   - COM1 is the console (a file); the parallel port LPT1 carries the
+#     binary trace stream (hv/core/trace_port.c: it is not paced like a
+#     UART); port 0xe9 is the unbuffered debug port (bytes in bochs.out).
 #   - hv ends the run itself: it prints "hv: exit status N" on COM1 and
 #     writes "Shutdown" to port 0x8900, which stops Bochs.
 #
@@ -53,9 +54,9 @@ command -v bochs >/dev/null || { echo "run-bochs: bochs not installed (apt-get i
 
 mkdir -p "$work"
 work=$(readlink -f "$work")
-rc_file=$work/bochsrc com1=$work/com1.txt com2=$work/com2.bin
+rc_file=$work/bochsrc com1=$work/com1.txt stream=$work/trace.bin
 log=$work/bochs.log out=$work/bochs.out cmds=$work/debugger.rc
-rm -f "$com1" "$com2" "$log" "$out"
+rm -f "$com1" "$stream" "$log" "$out"
 : >"$com1"
 
 cat >"$rc_file" <<EOF
@@ -68,7 +69,7 @@ ata0-master: type=cdrom, path="$iso", status=inserted
 boot: cdrom
 clock: sync=none, time0=local
 com1: enabled=1, mode=file, dev=$com1
-com2: enabled=1, mode=file, dev=$com2
+parport1: enabled=1, file="$stream"
 port_e9_hack: enabled=1
 display_library: term
 log: $log
@@ -113,14 +114,14 @@ exit_re='(hv: exit status|HV: guest exited with code) -?[0-9]+'
 code=$(grep -aoE "$exit_re" "$com1" | tail -1 | awk '{print $NF}')
 [ -n "$code" ] || code=$(grep -aoE "$exit_re" "$out" 2>/dev/null | tail -1 | awk '{print $NF}')
 if [ -n "$trace" ]; then
-	if [ -s "$com2" ] && [ -x build/hvtrace ]; then
-		if build/hvtrace collect --stream "$com2" --out "$trace"; then
+	if [ -s "$stream" ] && [ -x build/hvtrace ]; then
+		if build/hvtrace collect --stream "$stream" --out "$trace" >"$work/collect.log" 2>&1; then
 			echo "# trace: $trace"
 		else
-			echo "# trace: hvtrace collect failed on $com2" >&2
+			echo "# trace: hvtrace collect failed on $stream (see $work/collect.log)" >&2
 		fi
 	else
-		echo "# trace: no stream in $com2 (or no build/hvtrace)" >&2
+		echo "# trace: no stream in $stream (or no build/hvtrace)" >&2
 	fi
 fi
 if [ -n "$code" ]; then
