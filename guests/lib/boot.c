@@ -30,6 +30,8 @@ static void print_banner(void)
 	       bootinfo.cmdline);
 }
 
+void guest_boot(u32 magic, u32 mbi_gpa);   /* called by entry.S */
+
 void guest_boot(u32 magic, u32 mbi_gpa)
 {
 	console_init();                 /* COM1, polled */

@@ -12,9 +12,7 @@
 #include "bootinfo.h"
 #include "frames.h"
 #include "io.h"
-#include "console.h"
-
-#define XAPIC_GPA 0xfee00000ull
+#include "smp.h"
 
 gpa_t kernel_root;
 
@@ -198,6 +196,6 @@ void paging_init(void)
 	kernel_root = frame_alloc();
 	vm_identity_map(kernel_root, large ? 0 : PAGE_SIZE, large ? top : bootinfo.ram_top,
 			PTE_W, large);
-	vm_map(kernel_root, XAPIC_GPA, XAPIC_GPA, PTE_W | PTE_PCD | PTE_PWT);
+	vm_map(kernel_root, LAPIC_GPA, LAPIC_GPA, PTE_W | PTE_PCD | PTE_PWT);
 	vm_switch(kernel_root);
 }

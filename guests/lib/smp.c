@@ -4,7 +4,6 @@
  */
 #include "guest.h"
 
-#define XAPIC_BASE   0xfee00000ull
 #define APIC_ID      0x020
 #define APIC_SVR     0x0f0
 #define APIC_ICR_LO  0x300
@@ -27,12 +26,12 @@ static volatile u32 aps_online;
 
 u32 lapic_read(u32 reg)
 {
-	return *(volatile u32 *)(XAPIC_BASE + reg);
+	return *(volatile u32 *)(LAPIC_GPA + reg);
 }
 
 void lapic_write(u32 reg, u32 value)
 {
-	*(volatile u32 *)(XAPIC_BASE + reg) = value;
+	*(volatile u32 *)(LAPIC_GPA + reg) = value;
 }
 
 u32 lapic_id(void)

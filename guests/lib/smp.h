@@ -33,7 +33,8 @@ int  smp_aps_online(void);
 /* Provided by an SMP guest; the runtime's default just returns. */
 void ap_main(int cpu);
 
-/* xAPIC registers (SDM Vol. 3A Table 11-1), at 0xfee00000, mapped uncached. */
+/* xAPIC registers (SDM Vol. 3A Table 11-1), at LAPIC_GPA; paging.c maps it uncached. */
+#define LAPIC_GPA 0xfee00000ul
 u32  lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 value);
 u32  lapic_id(void);
