@@ -81,16 +81,18 @@ static void set_fault(struct gwalk_result *res, const struct gwalk_cpu *cpu,
 	res->error_code = fault_error_code(cpu, access, kind);
 }
 
-/* One trace record per gPTE touched (mmu/SHADOW.md, "Trace"). */
-static void trace_step(const struct gwalk_cpu *cpu, gva_t gva, int level,
-		       u64 gpte, gpa_t gpte_gpa, u8 reason, u64 d, u64 e)
+/* One trace record per gPTE touched (mmu/SHADOW.md, "Trace"); seq was
+ * reserved by the caller (before the write, for A/D updates: T3). */
+static void trace_step(const struct gwalk_cpu *cpu, u64 seq, gva_t gva, int level,
+		       u64 gpte, gpa_t gpte_gpa, u8 reason, u8 flags, u64 d, u64 e)
 {
 	struct hvt_record rec = {
-		.seq = env_trace_reserve(),
+		.seq = seq,
 		.vcpu = cpu->vcpu_id,
 		.type = HVT_WALK_STEP,
 		.reason = reason,
 		.level = (u8)level,
+		.flags = flags,
 		.a = gva, .b = gpte, .c = gpte_gpa, .d = d, .e = e,
 	};
 	env_trace_emit(&rec);
@@ -103,9 +105,9 @@ static void trace_reads(const struct gwalk_cpu *cpu, gva_t gva, u32 access,
 {
 	for (int level = res->root_level; level >= res->level; level--) {
 		bool last = level == res->level && res->fault;
-		trace_step(cpu, gva, level, res->gptes[level - 1],
+		trace_step(cpu, env_trace_reserve(), gva, level, res->gptes[level - 1],
 			   res->gpte_gpa[level - 1],
-			   last ? GWALK_TR_FAULT : GWALK_TR_READ, access,
+			   last ? GWALK_TR_FAULT : GWALK_TR_READ, 0, access,
 			   last ? res->error_code : 0);
 	}
 }
@@ -204,13 +206,16 @@ static int set_ad_bits(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem,
 			new_val |= GPTE_D;
 		if (new_val == old)
 			continue;
+		u64 seq = env_trace_reserve();
 		int r = mem->cmpxchg_gpte(mem->ctx, res->gpte_gpa[level - 1],
 					  old, new_val, size);
+		/* T3: a lost compare-exchange is traced too, with new == old */
+		trace_step(cpu, seq, gva, level, r ? old : new_val,
+			   res->gpte_gpa[level - 1], GWALK_TR_SET_AD,
+			   HVT_F_ATOMIC | (r ? HVT_F_LOST_RACE : 0), old, 0);
 		if (r)
 			return r;
 		res->gptes[level - 1] = new_val;
-		trace_step(cpu, gva, level, new_val, res->gpte_gpa[level - 1],
-			   GWALK_TR_SET_AD, old, 0);
 	}
 	return 0;
 }

@@ -118,7 +118,8 @@ struct gwalk_mem {
 /* HVT_WALK_STEP reason values (see mmu/SHADOW.md, "Trace"). */
 #define GWALK_TR_READ   0           /* a gPTE was read */
 #define GWALK_TR_FAULT  1           /* a gPTE was read and the walk faulted here */
-#define GWALK_TR_SET_AD 2           /* A/D set: b=new gpte, d=old gpte */
+#define GWALK_TR_SET_AD 2           /* A/D set: b=new gpte, d=old gpte; flags ATOMIC,
+                                       + LOST_RACE if the guest changed it first */
 
 struct gwalk_result {
 	gpa_t gpa;                      /* translation (valid if !fault) */

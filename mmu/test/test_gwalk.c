@@ -73,7 +73,7 @@ static bool check_trace(const struct gwalk_cpu *cpu, gva_t gva,
 		u64 mem_now;
 		tmem_load(&wmem, r->c, res->mode == GWALK_MODE_32 ? 4 : 8, &mem_now);
 		if (r->reason != GWALK_TR_SET_AD || (r->b & ~r->d) == 0 || (r->b & ~r->d & ~0x60ull) ||
-		    mem_now != r->b)
+		    mem_now != r->b || r->flags != HVT_F_ATOMIC)
 			return snprintf(why, len, "A/D record %d: reason %u old %#llx new %#llx mem %#llx",
 					i, r->reason, (unsigned long long)r->d,
 					(unsigned long long)r->b, (unsigned long long)mem_now), false;
@@ -671,11 +671,18 @@ static void test_ad_race(void)
 	for (int level = 4; level >= 1; level--)
 		put_entry(&lo, level, lo.next[level] | 0x7);
 	wmem.cmpxchg_count = 0, wmem.race_at = 1, wmem.race_set = BIT(9), wmem.race_clear = 0;
+	test_gwalk_log_clear();
 	int r = gwalk(&cpu, &mem, lo.gva, GWALK_USER | GWALK_WRITE, &res);
 	AD_EXPECT(!r && !res.fault && res.tries == 2, "race 1: r=%d fault=%d tries=%u", r, res.fault, res.tries);
 	AD_EXPECT(slot_val(&lo, 4) == (lo.next[4] | 0x227), "race 1: PML4E %#llx lost the guest's bit",
 		  (unsigned long long)slot_val(&lo, 4));
 	AD_EXPECT(slot_val(&lo, 1) == (lo.next[1] | 0x67), "race 1: PTE %#llx", (unsigned long long)slot_val(&lo, 1));
+	/* trace: 4 reads, the lost A/D record (new == old), 4 reads, 4 A/D */
+	const struct hvt_record *lost = &test_gwalk_log.rec[4];
+	AD_EXPECT(test_gwalk_log.n == 13 && lost->reason == GWALK_TR_SET_AD &&
+		  lost->flags == (HVT_F_ATOMIC | HVT_F_LOST_RACE) && lost->b == lost->d && lost->level == 4,
+		  "race 1 trace: %d records, record 4 reason %u flags %#x", test_gwalk_log.n,
+		  lost->reason, lost->flags);
 
 	/* 2: the guest clears P of the PTE as we set its A: the retry faults */
 	for (int level = 4; level >= 1; level--)
