@@ -19,10 +19,10 @@
 
 extern char trampoline_start[], trampoline_end[];
 extern u64 tramp_cr0, tramp_cr3, tramp_cr4, tramp_efer;
-extern u64 tramp_stack, tramp_cpu, tramp_entry;
+extern u64 tramp_stack, tramp_cpu, tramp_entry, tramp_alive;
 extern char ap_start64[];
 
-static volatile u32 aps_online;
+static volatile u64 aps_online_word;   /* APs that reached ap_entry */
 
 u32 lapic_read(u32 reg)
 {
@@ -45,7 +45,7 @@ __attribute__((weak)) void ap_main(int cpu)
 
 int smp_aps_online(void)
 {
-	return (int)atomic_load32_acquire(&aps_online);
+	return (int)atomic_load_acquire(&aps_online_word);
 }
 
 /* Called by ap_start64 on the AP's own stack. */
@@ -53,7 +53,7 @@ void ap_entry(int cpu)
 {
 	idt_load();
 	lapic_write(APIC_SVR, lapic_read(APIC_SVR) | SVR_ENABLE | 0xff);
-	atomic_fetch_add32(&aps_online, 1);  /* the trampoline data is free again */
+	atomic_fetch_add64(&aps_online_word, 1);  /* the trampoline data is free again */
 	ap_main(cpu);
 	cpu_halt_forever();
 }
@@ -86,35 +86,46 @@ static void send_ipi(u32 apic_id, u32 icr_lo)
 		cpu_relax();
 }
 
-static bool wait_online(u32 want, u64 loops)
+/* Spin until *flag >= want (read with acquire), at most loops times. */
+static bool wait_for(volatile u64 *flag, u64 want, u64 loops)
 {
 	for (u64 i = 0; i < loops; i++) {
-		if (smp_aps_online() >= (int)want)
+		if (atomic_load_acquire(flag) >= want)
 			return true;
 		cpu_relax();
 	}
 	return false;
 }
 
-/* INIT, then up to two SIPIs (9.4.4.1); returns whether the AP came up. */
+static volatile u64 *alive_flag(void)
+{
+	return tramp_field(&tramp_alive);
+}
+
+/*
+ * INIT, then a SIPI (9.4.4.1). The second SIPI of the book sequence is
+ * sent only if the first never reached the trampoline: a slow AP (under a
+ * nested hypervisor on TCG, say) must not be started twice. Returns
+ * whether the AP reached ap_entry.
+ */
 static bool start_one(int cpu)
 {
 	gpa_t stack = frames_alloc_contig(CPU_STACK_SIZE / PAGE_SIZE, CPU_STACK_SIZE);
-	u32 want = smp_aps_online() + 1;
+	u64 want = (u64)smp_aps_online() + 1;
 
 	if (!stack)
 		return false;
 	*(volatile u32 *)stack = cpu;                     /* this_cpu() for that stack */
 	*tramp_field(&tramp_stack) = stack + CPU_STACK_SIZE;
 	*tramp_field(&tramp_cpu) = cpu;
+	*alive_flag() = 0;
 	send_ipi(cpu, ICR_INIT);
-	wait_online(want, 1 << 16);                       /* stands in for the 10 ms delay */
-	for (int sipi = 0; sipi < 2; sipi++) {
+	wait_for(alive_flag(), 1, 1 << 16);               /* stands in for the 10 ms delay */
+	for (int sipi = 0; sipi < 2 && !*alive_flag(); sipi++) {
 		send_ipi(cpu, ICR_STARTUP | (TRAMP_GPA >> PAGE_SHIFT));
-		if (wait_online(want, sipi ? WAIT_LOOPS : WAIT_LOOPS / 8))
-			return true;
+		wait_for(alive_flag(), 1, WAIT_LOOPS);
 	}
-	return false;
+	return wait_for(&aps_online_word, want, WAIT_LOOPS);
 }
 
 int smp_start_aps(int n)

@@ -15,7 +15,7 @@
 	.text
 	.global trampoline_start, trampoline_end
 	.global tramp_cr0, tramp_cr3, tramp_cr4, tramp_efer
-	.global tramp_stack, tramp_cpu, tramp_entry
+	.global tramp_stack, tramp_cpu, tramp_entry, tramp_alive
 
 	.code16
 trampoline_start:
@@ -23,6 +23,7 @@ trampoline_start:
 	cld
 	xor %ax, %ax
 	mov %ax, %ds
+	movl $1, T(tramp_alive)         /* tell the BSP a SIPI got through */
 	lgdtl T(tramp_gdt_ptr)
 	mov %cr0, %eax
 	or $1, %eax                     /* CR0.PE */
@@ -72,6 +73,7 @@ tramp_efer:	.quad 0
 tramp_stack:	.quad 0         /* top of this AP's stack */
 tramp_cpu:	.quad 0         /* this AP's CPU number */
 tramp_entry:	.quad 0         /* ap_start64 */
+tramp_alive:	.quad 0         /* set by the AP's first instructions */
 trampoline_end:
 
 /*
