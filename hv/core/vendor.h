@@ -12,6 +12,7 @@
 #include "../../include/hvlab/types.h"
 
 struct vcpu;     /* hv/core/vcpu.h */
+struct mmu_config; /* mmu/mmu.h */
 struct pcpu;     /* hv/core/pcpu.h */
 
 /* Guest general-purpose registers the backend saves and restores around
@@ -88,6 +89,18 @@ struct vendor_ops {
 	void (*sipi)(struct vcpu *vcpu, u8 vector);
 	/* Print the raw VMCS/VMCB fields worth seeing in a panic. */
 	void (*dump)(struct vcpu *vcpu);
+	/* Added for the shared core (hv/core):
+	 * Fill the vendor's TDP format into the MMU configuration: format
+	 * (MMU_FORMAT_EPT / MMU_FORMAT_X86), levels, ad_enabled, huge_1g. */
+	void (*mmu_setup)(struct mmu_config *cfg);
+	/* Deliver an external interrupt (emulated LAPIC) at the next entry.
+	 * Returns false if the guest cannot take it now (IF=0, interrupt
+	 * shadow, an event already pending); the backend then arranges an exit
+	 * as soon as it can (reported as EXIT_EXTINT) and the core retries. */
+	bool (*inject_interrupt)(struct vcpu *vcpu, u8 vector);
+	/* The guest's code size (16, 32 or 64) and CS base, for the MMIO
+	 * instruction decoder (hv/core/emulate.c). */
+	int  (*code_mode)(struct vcpu *vcpu, u64 *cs_base);
 };
 
 extern const struct vendor_ops vmx_ops;

@@ -1,0 +1,36 @@
+/*
+ * config.h: the scenario of one run, parsed from the command lines.
+ *
+ * Options are key=value words. hv reads them from its own command line
+ * (QEMU -append) and then from the guest module's line (QEMU -initrd
+ * "guest.elf options"), the later one winning. The guest gets the module's
+ * whole line unchanged; it ignores keys it does not know.
+ *
+ *   mmu=tdp|shadow      memory virtualization (default tdp)
+ *   vcpus=N             vCPUs, 1..HVT_MAX_CPUS, one per physical CPU (default 1)
+ *   mem=MiB             guest RAM (default 32)
+ *   trace=on|off|lossy|port  trace rings (default on when trace_key is given);
+ *                       port: no shared RAM, records leave through trace_port.c
+ *   trace_key=0x...     key the host collector looks for (trace/hvt_format.h)
+ */
+#ifndef HV_CORE_CONFIG_H
+#define HV_CORE_CONFIG_H
+
+#include "include/hvlab/types.h"
+
+struct boot_config {
+	hpa_t guest_start, guest_end;   /* the guest module: [start, end) */
+	const char *guest_cmdline;      /* its whole command line */
+	int  mmu_mode;                  /* HVT_MMU_TDP / HVT_MMU_SHADOW */
+	int  nr_vcpus;
+	u64  mem_mib;
+	u64  trace_key;
+	bool trace_on, trace_lossy;
+	bool trace_port;                /* trace=port: stream records out through an I/O
+	                                   port (Bochs, hv/core/trace_port.c) */
+};
+
+/* Fill cfg from the Multiboot info; a bad option ends the run with a clear line. */
+void config_parse(u32 mbi_pa, struct boot_config *cfg);
+
+#endif

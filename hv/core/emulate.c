@@ -1,0 +1,294 @@
+/*
+ * emulate.c: decode and perform one guest MOV against emulated MMIO.
+ *
+ * Instruction format handled (Intel SDM vol 2, 2.1; AMD APM vol 3, 1.2):
+ *
+ *   [66] [67] [seg] [REX 40-4F (64-bit mode)] opcode [0F] ModRM [SIB] [disp] [imm]
+ *
+ *   88 /r  MOV r/m8, r8        8A /r  MOV r8, r/m8       C6 /0 ib  MOV r/m8, imm8
+ *   89 /r  MOV r/m, r          8B /r  MOV r, r/m         C7 /0 id  MOV r/m, imm32
+ *   0F B6 /r  MOVZX r, r/m8    0F B7 /r  MOVZX r, r/m16
+ *
+ * The memory operand's address is not computed: the exit already gives the
+ * gpa. Only the length (ModRM/SIB/displacement) and the register operand
+ * matter. The instruction bytes are fetched from guest memory at CS.base +
+ * RIP through the guest's page tables (gva_to_gpa below).
+ */
+#include "hv/core/emulate.h"
+#include "hv/core/guestmem.h"
+#include "hv/core/lib.h"
+#include "hv/core/vm.h"
+
+struct decoder {
+	const u8 *p, *end;
+	int mode;            /* 16, 32, 64 */
+	bool opsize, rex_w, rex_r, rex;
+};
+
+static int next_byte(struct decoder *d, u8 *b)
+{
+	if (d->p >= d->end)
+		return E_INVAL;
+	*b = *d->p++;
+	return 0;
+}
+
+static int skip(struct decoder *d, size_t n)
+{
+	if ((size_t)(d->end - d->p) < n)
+		return E_INVAL;
+	d->p += n;
+	return 0;
+}
+
+/* ModRM [SIB] [disp]: returns the reg field (with REX.R). 16-bit addressing
+ * (67 in 32-bit mode, or 16-bit code) is not supported. */
+static int decode_modrm(struct decoder *d, int *reg)
+{
+	u8 modrm, sib, mod, rm;
+	if (next_byte(d, &modrm))
+		return E_INVAL;
+	mod = modrm >> 6;
+	rm = modrm & 7;
+	*reg = ((modrm >> 3) & 7) | (d->rex_r ? 8 : 0);
+	if (mod == 3)
+		return E_INVAL;                    /* register operand: not MMIO */
+	if (rm == 4) {
+		if (next_byte(d, &sib))
+			return E_INVAL;
+		if (mod == 0 && (sib & 7) == 5)
+			return skip(d, 4);
+	}
+	if (mod == 0 && rm == 5)
+		return skip(d, 4);                 /* disp32 / RIP-relative */
+	return skip(d, mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+static u8 op_size(const struct decoder *d)
+{
+	if (d->rex_w)
+		return 8;
+	return d->opsize ? 2 : 4;
+}
+
+static int read_imm(struct decoder *d, u8 n, u64 *imm)
+{
+	if ((size_t)(d->end - d->p) < n)
+		return E_INVAL;
+	u64 v = 0;
+	for (int i = 0; i < n; i++)
+		v |= (u64)d->p[i] << (8 * i);
+	d->p += n;
+	*imm = v;
+	return 0;
+}
+
+static int decode_prefixes(struct decoder *d, u8 *op)
+{
+	for (int i = 0; i < 15; i++) {
+		if (next_byte(d, op))
+			return E_INVAL;
+		if (*op == 0x66)
+			d->opsize = true;
+		else if (*op == 0x67 || *op == 0x26 || *op == 0x2e || *op == 0x36 ||
+			 *op == 0x3e || *op == 0x64 || *op == 0x65)
+			continue;
+		else if (d->mode == 64 && (*op & 0xf0) == 0x40) {
+			d->rex = true;
+			d->rex_w = *op & 8;
+			d->rex_r = *op & 4;
+		} else
+			return 0;
+	}
+	return E_INVAL;
+}
+
+int emulate_decode(const u8 *bytes, size_t n, int mode, struct mmio_insn *out)
+{
+	struct decoder d = { .p = bytes, .end = bytes + n, .mode = mode };
+	u8 op;
+
+	if (mode == 16)
+		return E_INVAL;
+	memset(out, 0, sizeof(*out));
+	if (decode_prefixes(&d, &op))
+		return E_INVAL;
+	if (op == 0x0f) {
+		if (next_byte(&d, &op) || (op != 0xb6 && op != 0xb7))
+			return E_INVAL;
+		out->zext = op == 0xb6 ? 1 : 2;
+		out->size = out->zext;
+		out->reg_size = op_size(&d);
+		if (decode_modrm(&d, &out->reg))
+			return E_INVAL;
+	} else if (op == 0x88 || op == 0x89 || op == 0x8a || op == 0x8b) {
+		out->write = op == 0x88 || op == 0x89;
+		out->size = (op & 1) ? op_size(&d) : 1;
+		if (decode_modrm(&d, &out->reg))
+			return E_INVAL;
+		out->high8 = out->size == 1 && !d.rex && out->reg >= 4 && out->reg < 8;
+	} else if (op == 0xc6 || op == 0xc7) {
+		int sub;
+		out->write = out->has_imm = true;
+		out->size = op == 0xc6 ? 1 : op_size(&d);
+		if (decode_modrm(&d, &sub) || (sub & 7) != 0)
+			return E_INVAL;
+		u8 isz = out->size == 8 ? 4 : out->size;
+		if (read_imm(&d, isz, &out->imm))
+			return E_INVAL;
+		if (out->size == 8)
+			out->imm = (u64)(s64)(s32)out->imm;  /* imm32 sign-extended */
+		out->reg = -1;
+	} else {
+		return E_INVAL;
+	}
+	if (!out->reg_size)
+		out->reg_size = out->size;
+	out->len = (u8)(d.p - bytes);
+	return 0;
+}
+
+/* ---- guest registers by number (ModRM order = struct guest_regs order
+ * for 0..7: rax rcx rdx rbx rsp rbp rsi rdi; ours is rax rbx rcx rdx ...) */
+
+static u64 *gpr(struct vcpu *v, int n)
+{
+	struct guest_regs *r = &v->regs;
+	u64 *const map[16] = { &r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+			       &r->rsi, &r->rdi, &r->r8, &r->r9, &r->r10, &r->r11,
+			       &r->r12, &r->r13, &r->r14, &r->r15 };
+	return map[n & 15];
+}
+
+static u64 reg_value(struct vcpu *v, const struct mmio_insn *in)
+{
+	if (in->high8)
+		return (*gpr(v, in->reg - 4) >> 8) & 0xff;
+	return *gpr(v, in->reg);
+}
+
+/* Write a loaded value into the register operand with x86's rules: 8- and
+ * 16-bit writes keep the other bits, 32-bit writes zero bits 63:32. */
+static void reg_load(struct vcpu *v, const struct mmio_insn *in, u64 val, int mode)
+{
+	if (in->high8) {
+		u64 *r = gpr(v, in->reg - 4);
+		*r = (*r & ~0xff00ull) | ((val & 0xff) << 8);
+		return;
+	}
+	u64 *r = gpr(v, in->reg);
+	switch (in->reg_size) {
+	case 1: *r = (*r & ~0xffull) | (val & 0xff); break;
+	case 2: *r = (*r & ~0xffffull) | (val & 0xffff); break;
+	case 4: *r = (u32)val; break;
+	default: *r = val; break;
+	}
+}
+
+/* ---- fetching the instruction: guest virtual to guest physical ----
+ * The guest's own page tables, read through the memslots. Handles paging
+ * off, 32-bit paging (CR4.PAE=0, 4 KiB and 4 MiB pages), PAE and 4-level
+ * long-mode paging (Intel SDM vol 3, 4.3-4.5; AMD APM vol 2, 5.2-5.3).
+ * Permissions are not checked: the CPU already fetched these bytes. */
+
+#define PTE_P   BIT(0)
+#define PTE_PS  BIT(7)
+#define PTE_ADDR GENMASK(51, 12)
+
+static int walk32(struct vm *vm, u64 cr3, gva_t gva, gpa_t *gpa)
+{
+	u32 pde, pte;
+	if (guest_read(vm, &pde, (cr3 & 0xfffff000) + ((gva >> 22) & 0x3ff) * 4, 4) || !(pde & PTE_P))
+		return E_FAULT;
+	if ((pde & PTE_PS)) {
+		*gpa = (pde & 0xffc00000) | (gva & 0x3fffff);
+		return 0;
+	}
+	if (guest_read(vm, &pte, (pde & 0xfffff000) + ((gva >> 12) & 0x3ff) * 4, 4) || !(pte & PTE_P))
+		return E_FAULT;
+	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
+	return 0;
+}
+
+/* PAE (3 levels from a 32-byte-aligned PDPT) and long mode (4 levels). */
+static int walk64(struct vm *vm, u64 cr3, gva_t gva, int levels, gpa_t *gpa)
+{
+	u64 table = levels == 3 ? (cr3 & 0xffffffe0) : (cr3 & PTE_ADDR), e = 0;
+	for (int level = levels; level >= 1; level--) {
+		int shift = 12 + 9 * (level - 1);
+		u64 idx = (gva >> shift) & (level == 3 && levels == 3 ? 3 : 511);
+		if (guest_read(vm, &e, (table & (levels == 3 && level == 3 ? ~0ull : PTE_ADDR)) + idx * 8, 8) ||
+		    !(e & PTE_P))
+			return E_FAULT;
+		if (level <= 3 && level > 1 && (e & PTE_PS) && !(levels == 3 && level == 3)) {
+			u64 mask = (1ull << shift) - 1;
+			*gpa = (e & PTE_ADDR & ~mask) | (gva & mask);
+			return 0;
+		}
+		table = e & PTE_ADDR;
+	}
+	*gpa = (e & PTE_ADDR) | (gva & 0xfff);
+	return 0;
+}
+
+static int gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
+{
+	const struct vendor_ops *ops = v->vm->ops;
+	u64 cr0 = ops->get_cr(v, 0), cr4 = ops->get_cr(v, 4), efer = ops->get_cr(v, 8);
+	u64 cr3 = ops->get_cr(v, 3);
+
+	if (!(cr0 & BIT(31))) {
+		*gpa = gva & 0xffffffffull;
+		return 0;
+	}
+	if (!(cr4 & BIT(5)))
+		return walk32(v->vm, cr3, gva, gpa);
+	return walk64(v->vm, cr3, gva, (efer & BIT(10)) ? 4 : 3, gpa);   /* EFER.LMA */
+}
+
+/* Copy up to 15 instruction bytes at CS.base + RIP (stops at a page that
+ * does not translate). Returns the bytes copied. */
+static size_t fetch_insn(struct vcpu *v, u8 *buf, int mode)
+{
+	u64 cs_base = 0;
+	v->vm->ops->code_mode(v, &cs_base);
+	gva_t rip = (mode == 64 ? 0 : cs_base) + v->regs.rip;
+	size_t got = 0;
+	while (got < 15) {
+		gpa_t gpa;
+		size_t n = PAGE_SIZE - ((rip + got) & (PAGE_SIZE - 1));
+		if (n > 15 - got)
+			n = 15 - got;
+		if (gva_to_gpa(v, rip + got, &gpa) || guest_read(v->vm, buf + got, gpa, n))
+			break;
+		got += n;
+	}
+	return got;
+}
+
+int emulate_mmio(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, void *ctx,
+		 u64 *value_out, u8 *len_out, bool *write_out)
+{
+	u8 bytes[15];
+	struct mmio_insn in;
+	u64 cs_base;
+	int mode = v->vm->ops->code_mode(v, &cs_base);
+	size_t n = fetch_insn(v, bytes, mode);
+
+	if (emulate_decode(bytes, n, mode, &in))
+		return E_INVAL;
+	u64 mask = in.size == 8 ? ~0ull : (1ull << (8 * in.size)) - 1;
+	if (in.write) {
+		u64 val = (in.has_imm ? in.imm : reg_value(v, &in)) & mask;
+		ops->write(v, gpa, in.size, val, ctx);
+		*value_out = val;
+	} else {
+		u64 val = ops->read(v, gpa, in.size, ctx) & mask;
+		reg_load(v, &in, val, mode);
+		*value_out = val;
+	}
+	*len_out = in.size;
+	*write_out = in.write;
+	v->vm->ops->skip_insn(v, in.len);
+	return 0;
+}

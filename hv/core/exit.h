@@ -1,0 +1,19 @@
+/*
+ * exit.h: handlers for the neutral exits, one file per kind of device or
+ * event (dispatch in exit.c).
+ */
+#ifndef HV_CORE_EXIT_H
+#define HV_CORE_EXIT_H
+
+#include "hv/core/vcpu.h"
+
+void exit_io(struct vcpu *v, struct exit_info *e);          /* io.c */
+void exit_npf(struct vcpu *v, struct exit_info *e);         /* mmio.c */
+void exit_hypercall(struct vcpu *v, struct exit_info *e);   /* hypercall.c */
+void exit_msr(struct vcpu *v, struct exit_info *e);         /* msr.c */
+
+/* Advance past the exiting instruction (len from the exit, or the given
+ * fallback when the backend could not tell). */
+void skip_insn(struct vcpu *v, const struct exit_info *e, u8 fallback_len);
+
+#endif

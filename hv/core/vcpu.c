@@ -1,0 +1,120 @@
+/*
+ * vcpu.c: the vCPU run loop (the state machine is drawn in vcpu.h).
+ *
+ * One pass of the loop:
+ *   1. service requests (TLB flush, MMU root reload)        vcpu_service_requests
+ *   2. offer a pending emulated-LAPIC interrupt              vcpu_inject_pending
+ *   3. entries++, mode = IN_GUEST, mb, re-check requests     vcpu_enter_guest
+ *   4. VMRUN / VMRESUME through the backend, decode the exit
+ *   5. trace the exit and dispatch it                        exit_handle (exit.c)
+ */
+#include "hv/core/vcpu.h"
+#include "hv/core/lib.h"
+#include "hv/core/panic.h"
+#include "hv/core/request.h"
+#include "hv/core/trace.h"
+#include "hv/core/vm.h"
+#include "hv/core/x86.h"
+#include "mmu/mmu.h"
+
+static void vcpu_service_requests(struct vcpu *v)
+{
+	const struct vendor_ops *ops = v->vm->ops;
+
+	if (v->vm->mmu_mode == HVT_MMU_TDP) {
+		hpa_t root = mmu_tdp_root(v->mmu);
+		vcpu_check_request(v, REQ_MMU_RELOAD);
+		if (root != v->tdp_root) {
+			v->tdp_root = root;
+			ops->set_tdp_root(v, root);
+			ops->flush_guest_tlb(v, true, 0);
+		}
+	}
+	if (vcpu_check_request(v, REQ_TLB_FLUSH))
+		ops->flush_guest_tlb(v, true, 0);
+}
+
+static void vcpu_inject_pending(struct vcpu *v)
+{
+	vcpu_check_request(v, REQ_EVENT);
+	int vec = vlapic_pending_vector(v);
+	if (vec >= 0 && v->vm->ops->inject_interrupt(v, (u8)vec))
+		vlapic_accept(v, vec);
+}
+
+/* Steps 3-4. Returns false if a request arrived and the entry was skipped. */
+static bool vcpu_enter_guest(struct vcpu *v, struct exit_info *e)
+{
+	v->entries++;
+	WRITE_ONCE(v->mode, IN_GUEST_MODE);
+	smp_mb();                              /* pairs with vcpu_make_request */
+	if (READ_ONCE(v->requests) & ~REQ_EVENT) {
+		WRITE_ONCE(v->mode, OUTSIDE_GUEST_MODE);
+		return false;
+	}
+	mmu_vcpu_enter_guest(v->mmu);
+	int r = v->vm->ops->run(v, e);
+	mmu_vcpu_exit_guest(v->mmu);
+	WRITE_ONCE(v->mode, OUTSIDE_GUEST_MODE);
+	if (r)
+		panic("%s: guest entry failed on vCPU %d: %d", v->vm->ops->name, v->id, r);
+	return true;
+}
+
+/* An AP before the guest's INIT-SIPI-SIPI: wait for the SIPI. */
+static void vcpu_wait_sipi(struct vcpu *v)
+{
+	while (!vm_stopping(v->vm) && !READ_ONCE(v->lapic.sipi_pending))
+		cpu_relax();
+	if (vm_stopping(v->vm))
+		return;
+	WRITE_ONCE(v->lapic.sipi_pending, 0);
+	WRITE_ONCE(v->lapic.init_pending, 0);
+	v->vm->ops->sipi(v, (u8)v->lapic.sipi_vector);
+	v->state = VCPU_RUNNABLE;
+}
+
+/* After HLT: wait for an interrupt (or INIT) to make the vCPU runnable. */
+static void vcpu_wait_event(struct vcpu *v)
+{
+	while (!vm_stopping(v->vm)) {
+		if (READ_ONCE(v->lapic.init_pending)) {
+			v->state = VCPU_WAIT_SIPI;
+			return;
+		}
+		if ((v->regs.rflags & BIT(9)) && vlapic_pending_vector(v) >= 0) {
+			v->state = VCPU_RUNNABLE;
+			return;
+		}
+		cpu_relax();
+	}
+}
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	struct exit_info e;
+
+	while (!vm_stopping(v->vm)) {
+		if (READ_ONCE(v->lapic.init_pending) && v->state != VCPU_WAIT_SIPI) {
+			WRITE_ONCE(v->lapic.init_pending, 0);
+			v->state = VCPU_WAIT_SIPI;       /* INIT: back to wait-for-SIPI */
+		}
+		if (v->state == VCPU_WAIT_SIPI) {
+			vcpu_wait_sipi(v);
+			continue;
+		}
+		if (v->state == VCPU_HALTED) {
+			vcpu_wait_event(v);
+			continue;
+		}
+		vcpu_service_requests(v);
+		vcpu_inject_pending(v);
+		if (!vcpu_enter_guest(v, &e))
+			continue;
+		v->exits++;
+		v->cur_exit = &e;
+		trace_exit(v, &e);
+		exit_handle(v, &e);
+		v->cur_exit = NULL;
+	}
+}
