@@ -14,7 +14,9 @@ GUEST_LIB_OBJS  := $(patsubst guests/%,$(GUEST_BUILD)/obj/%.o,$(GUEST_LIB_SRCS))
 GUEST_NAMES     := $(sort $(patsubst guests/%/main.c,%,$(wildcard guests/*/main.c)))
 GUEST_ELFS      := $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST_NAMES))
 
-ALL    += $(GUEST_ELFS) $(GUEST_BUILD)/format_test
+GUEST_HOST_TESTS := $(GUEST_BUILD)/format_test $(GUEST_BUILD)/bootinfo_test
+
+ALL    += $(GUEST_ELFS) $(GUEST_HOST_TESTS)
 CHECKS += guests-lib guests-native
 
 $(GUEST_BUILD)/obj/%.c.o: guests/%.c
@@ -38,13 +40,14 @@ $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/%.elf64
 
 -include $(shell find $(GUEST_BUILD)/obj -name '*.d' 2>/dev/null)
 
-# Host unit test of the runtime's printf formatting (ASan/UBSan).
-$(GUEST_BUILD)/format_test: guests/lib/test/format_test.c guests/lib/format.c guests/lib/console.h
+# Host unit tests of the runtime's portable parts (ASan/UBSan): each test
+# file #includes the .c it tests.
+$(GUEST_BUILD)/%_test: guests/lib/test/%_test.c guests/lib/%.c $(wildcard guests/lib/*.h)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Wno-format $(INCLUDES) -o $@ $<
 
-check-guests-lib: $(GUEST_BUILD)/format_test
-	@$(GUEST_BUILD)/format_test
+check-guests-lib: $(GUEST_HOST_TESTS)
+	@status=0; for t in $(GUEST_HOST_TESTS); do $$t || status=1; done; exit $$status
 
 # Run each guest that makes sense without hv under plain QEMU TCG.
 check-guests-native: $(GUEST_ELFS)

@@ -22,7 +22,7 @@ extern u64 tramp_cr0, tramp_cr3, tramp_cr4, tramp_efer;
 extern u64 tramp_stack, tramp_cpu, tramp_entry, tramp_alive;
 extern char ap_start64[];
 
-static volatile u64 aps_online_word;   /* APs that reached ap_entry */
+static volatile u64 aps_online;   /* APs that reached ap_entry */
 
 u32 lapic_read(u32 reg)
 {
@@ -45,7 +45,7 @@ __attribute__((weak)) void ap_main(int cpu)
 
 int smp_aps_online(void)
 {
-	return (int)atomic_load_acquire(&aps_online_word);
+	return (int)atomic_load_acquire(&aps_online);
 }
 
 /* Called by ap_start64 on the AP's own stack. */
@@ -53,7 +53,7 @@ void ap_entry(int cpu)
 {
 	idt_load();
 	lapic_write(APIC_SVR, lapic_read(APIC_SVR) | SVR_ENABLE | 0xff);
-	atomic_fetch_add64(&aps_online_word, 1);  /* the trampoline data is free again */
+	atomic_fetch_add64(&aps_online, 1);  /* the trampoline data is free again */
 	ap_main(cpu);
 	cpu_halt_forever();
 }
@@ -125,7 +125,7 @@ static bool start_one(int cpu)
 		send_ipi(cpu, ICR_STARTUP | (TRAMP_GPA >> PAGE_SHIFT));
 		wait_for(alive_flag(), 1, WAIT_LOOPS);
 	}
-	return wait_for(&aps_online_word, want, WAIT_LOOPS);
+	return wait_for(&aps_online, want, WAIT_LOOPS);
 }
 
 int smp_start_aps(int n)
