@@ -264,7 +264,6 @@ FROM (SELECT seq,
       FROM events WHERE type = 1 AND (flags & 2) = 0);
 
 -- INDEXES (S4: hvtrace import runs what follows after loading the rows)
-CREATE INDEX events_type      ON events(type);
 CREATE INDEX events_fault_end ON events(b) WHERE type = 4;
 CREATE INDEX events_sptep     ON events(b, a) WHERE type = 1;
 CREATE INDEX events_gfn       ON events(a) WHERE type = 1;

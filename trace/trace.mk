@@ -24,6 +24,34 @@ $(TRACE_BUILD)/ring_free.o: trace/ring.c $(TRACE_DEPS) | $(TRACE_BUILD)
 
 ALL += $(TRACE_BUILD)/ring_free.o
 
+# hvtrace: main, one file per subcommand, reader/writer/names modules.
+HVTRACE_LIB_SRCS := trace/hvtrace/reader.c trace/hvtrace/writer.c trace/hvtrace/names.c \
+                    trace/hvtrace/u64map.c trace/hvtrace/spte_str.c trace/hvtrace/record_str.c
+HVTRACE_SRCS := trace/hvtrace/hvtrace.c trace/hvtrace/dump.c trace/hvtrace/import.c \
+                trace/hvtrace/import_meta.c trace/hvtrace/import_vtab.c trace/hvtrace/stats.c trace/hvtrace/check.c \
+                trace/hvtrace/export_chrome.c trace/hvtrace/collect.c \
+                trace/hvtrace/collect_shm.c trace/hvtrace/collect_stream.c trace/hvtrace/assemble.c \
+                trace/hvtrace/synth.c trace/hvtrace/synth_mmu.c \
+                $(HVTRACE_LIB_SRCS)
+HVTRACE_HDRS := $(wildcard trace/hvtrace/*.h) $(TRACE_DEPS)
+
+# schema.sql compiled in as a C string (import runs it).
+$(TRACE_BUILD)/schema_sql.c: trace/schema.sql | $(TRACE_BUILD)
+	@awk 'BEGIN { print "const char hvt_schema_sql[] =" } \
+	     { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } \
+	     END { print ";" }' $< > $@
+
+$(BUILD)/hvtrace: $(HVTRACE_SRCS) $(TRACE_BUILD)/schema_sql.c $(HVTRACE_HDRS) | $(TRACE_BUILD)
+	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -o $@ $(HVTRACE_SRCS) $(TRACE_BUILD)/schema_sql.c \
+		-lsqlite3 -lpthread
+
+# The same under ASan/UBSan for the tests.
+$(TRACE_BUILD)/hvtrace-san: $(HVTRACE_SRCS) $(TRACE_BUILD)/schema_sql.c $(HVTRACE_HDRS) | $(TRACE_BUILD)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ $(HVTRACE_SRCS) \
+		$(TRACE_BUILD)/schema_sql.c -lsqlite3 -lpthread
+
+ALL += $(BUILD)/hvtrace
+
 check-trace: $(TRACE_BUILD)/ring_test $(TRACE_BUILD)/ring_free.o
 	@$(TRACE_BUILD)/ring_test
 	@if nm $(TRACE_BUILD)/ring_free.o | grep -qE ' U (mem|str)'; then \
