@@ -1,25 +1,21 @@
 /*
  * permfault: page-fault permission checks on the guest's own page tables
- * (SDM Vol. 3A 4.6 "Access Rights", 4.7 "Page-Fault Exceptions"). Each
- * case maps a frame at a fresh gva, makes one access through probe.h and
- * checks whether it faulted, the error code and CR2. Runs natively too:
- * it is the seed of the shadow-MMU permission matrix.
+ * (SDM Vol. 3A 4.6 "Access Rights", 4.7 "Page-Fault Exceptions"). Runs
+ * natively too: it is the seed of the shadow-MMU permission matrix.
  *
- *   case                         access   expected
- *   read-only page               read     ok
- *   read-only page (CR0.WP=1)    write    #PF P|W
- *   read-only page (CR0.WP=0)    write    ok (supervisor ignores R/W)
- *   made writable (vm_protect)   write    ok
- *   unmapped                     read     #PF 0, write #PF W
- *   user page, SMAP off          r/w      ok
- *   user page, SMAP on           read     #PF P           (if CPUID has SMAP)
- *   user page, SMEP on           fetch    #PF P|I/D       (if CPUID has SMEP)
- *   NX page, EFER.NXE            fetch    #PF P|I/D
- *   executable page              fetch    ok
- *   reserved bit 51 in the PTE   read     #PF RSVD        (if MAXPHYADDR < 52)
- *   2 MiB page made read-only    write    #PF P|W
- *   page only in another CR3     read     ok there, #PF after switching back
- *   A and D bits                 write    set by the CPU in the leaf
+ * matrix[] below: each row maps a frame at a fresh gva with some PTE
+ * flags, sets CR0.WP / CR4.SMAP / CR4.SMEP, makes one supervisor read,
+ * write or fetch through probe.h and checks "no fault" or the #PF error
+ * code and CR2. Add a row to add a case. Then the cases a table does not
+ * fit:
+ *
+ *   vm_protect / vm_unmap of a live page    the INVLPG takes effect
+ *   NX fetch                                RIP = CR2 = the page; allowed after vm_protect
+ *   demand paging                           a #PF hook maps the page and resumes
+ *   reserved bit 51 in the PTE              #PF with RSVD (if MAXPHYADDR < 52)
+ *   2 MiB page made read-only               write: #PF P|W
+ *   page only in another CR3                ok there, not present after switching back
+ *   A and D bits                            set by the CPU in the leaf
  */
 #include "guest.h"
 
@@ -54,61 +50,168 @@ static bool is_pf(struct probe p, u64 error, gva_t gva)
 	CHECKF(name, !(p).faulted, "faulted=%d vector=%lu error=0x%lx cr2=0x%lx", \
 	       (p).faulted, (p).vector, (p).error, (p).cr2)
 
-static void read_only(void)
+/*
+ * The matrix: one supervisor access to a page with the given PTE flags
+ * under the given CR0.WP / CR4.SMAP / CR4.SMEP; expect no fault (-1) or
+ * a #PF with this error code. Rows whose CPU feature is missing are not
+ * run. flags 0 = not present.
+ */
+enum access { R, W, X };
+
+struct perm_case {
+	const char *name;
+	u64 flags;
+	bool wp, smap, smep;
+	enum access access;
+	s64 error;          /* -1: no fault */
+};
+
+#define OK (-1)
+
+static const struct perm_case matrix[] = {
+	{ "np_read",          0,                      1, 0, 0, R, 0 },
+	{ "np_write",         0,                      1, 0, 0, W, PF_W },
+	{ "np_fetch",         0,                      1, 0, 0, X, PF_I },
+	{ "ro_read",          PTE_P,                  1, 0, 0, R, OK },
+	{ "ro_write",         PTE_P,                  1, 0, 0, W, PF_P | PF_W },
+	{ "ro_write_wp0",     PTE_P,                  0, 0, 0, W, OK },
+	{ "ro_fetch",         PTE_P,                  1, 0, 0, X, OK },
+	{ "rw_write",         PTE_P | PTE_W,          1, 0, 0, W, OK },
+	{ "user_read",        PTE_P | PTE_U,          1, 0, 0, R, OK },
+	{ "user_write",       PTE_P | PTE_U | PTE_W,  1, 0, 0, W, OK },
+	{ "user_ro_write",    PTE_P | PTE_U,          1, 0, 0, W, PF_P | PF_W },
+	{ "user_ro_write_wp0", PTE_P | PTE_U,         0, 0, 0, W, OK },
+	{ "user_fetch",       PTE_P | PTE_U,          1, 0, 0, X, OK },
+	{ "user_read_smap",   PTE_P | PTE_U,          1, 1, 0, R, PF_P },
+	{ "user_write_smap",  PTE_P | PTE_U | PTE_W,  1, 1, 0, W, PF_P | PF_W },
+	{ "user_fetch_smep",  PTE_P | PTE_U,          1, 0, 1, X, PF_P | PF_I },
+	{ "user_read_smep",   PTE_P | PTE_U,          1, 0, 1, R, OK },
+	{ "nx_fetch",         PTE_P | PTE_NX,         1, 0, 0, X, PF_P | PF_I },
+	{ "nx_read",          PTE_P | PTE_NX,         1, 0, 0, R, OK },
+	{ "nx_write_ro",      PTE_P | PTE_NX,         1, 0, 0, W, PF_P | PF_W },
+};
+
+static bool has_smap(void) { return cpuid(7, 0).ebx & BIT(20); }
+static bool has_smep(void) { return cpuid(7, 0).ebx & BIT(7); }
+
+static bool can_run(const struct perm_case *c)
+{
+	return (!c->smap || has_smap()) && (!c->smep || has_smep()) &&
+	       (!(c->flags & PTE_NX) || cpu_has_nx());
+}
+
+/* Set CR0.WP, CR4.SMAP and CR4.SMEP for one case; returns the old CR0, CR4. */
+static void set_mode(const struct perm_case *c, u64 *cr0, u64 *cr4)
+{
+	*cr0 = read_cr0();
+	*cr4 = read_cr4();
+	write_cr0(c->wp ? *cr0 | CR0_WP : *cr0 & ~CR0_WP);
+	write_cr4((*cr4 & ~(CR4_SMAP | CR4_SMEP)) | (c->smap ? CR4_SMAP : 0) |
+		  (c->smep ? CR4_SMEP : 0));
+}
+
+static struct probe access_once(gva_t g, enum access a)
+{
+	if (a == R)
+		return probe_read(g);
+	if (a == W)
+		return probe_write(g + 8, 0x77);
+	return probe_exec(g);
+}
+
+static void run_case(const struct perm_case *c)
+{
+	gpa_t f = frame_alloc();
+	gva_t g = next_gva;
+	u64 cr0, cr4;
+	char name[48];
+
+	next_gva += 16 * PAGE_SIZE;
+	*(u8 *)f = RET_OPCODE;
+	if (c->flags)
+		vm_map(kernel_root, g, f, c->flags & ~PTE_P);
+	set_mode(c, &cr0, &cr4);
+	struct probe p = access_once(g, c->access);
+	write_cr4(cr4);
+	write_cr0(cr0);
+	snprintf(name, sizeof(name), "pf_%s", c->name);
+	gva_t at = c->access == W ? g + 8 : g;
+	u64 error = (u64)c->error;
+	if (!cpu_has_nx() && !c->smep)
+		error &= ~PF_I;   /* I/D is reported only with EFER.NXE or CR4.SMEP (4.7) */
+	if (c->error == OK)
+		CHECK_NOFAULT(name, p);
+	else
+		CHECK_PF(name, p, error, at);
+}
+
+static void run_matrix(void)
+{
+	int skipped = 0;
+
+	for (u64 i = 0; i < ARRAY_SIZE(matrix); i++) {
+		if (can_run(&matrix[i]))
+			run_case(&matrix[i]);
+		else
+			skipped++;
+	}
+	printf("permfault: matrix of %lu cases, %d not run (CPU lacks SMAP/SMEP/NX)\n",
+	       ARRAY_SIZE(matrix), skipped);
+}
+
+/* vm_protect and vm_unmap on a live mapping: the INVLPG must take effect. */
+static void change_mapping(void)
 {
 	gpa_t f;
 	gva_t g = fresh(0, &f);
 
 	*(u64 *)f = 0x1111;
 	struct probe r = probe_read(g);
-	CHECK_NOFAULT("pf_ro_read", r);
 	CHECK_EQ("pf_ro_read_value", r.value, 0x1111);
-	CHECK_PF("pf_ro_write", probe_write(g, 0x2222), PF_P | PF_W, g);
+	CHECK_PF("pf_ro_write_again", probe_write(g, 0x2222), PF_P | PF_W, g);
 	CHECK_EQ("pf_ro_write_no_effect", *(u64 *)f, 0x1111);
-
-	write_cr0(read_cr0() & ~CR0_WP);
-	CHECK_NOFAULT("pf_ro_write_wp0", probe_write(g, 0x3333));
-	write_cr0(read_cr0() | CR0_WP);
-	CHECK_EQ("pf_ro_write_wp0_value", *(u64 *)f, 0x3333);
-
 	vm_protect(kernel_root, g, PTE_W);
 	CHECK_NOFAULT("pf_protect_rw_write", probe_write(g, 0x4444));
 	CHECK_EQ("pf_protect_rw_value", *(u64 *)f, 0x4444);
 	vm_protect(kernel_root, g, 0);
 	CHECK_PF("pf_protect_ro_write", probe_write(g, 0x5555), PF_P | PF_W, g);
-}
-
-static void not_present(void)
-{
-	gva_t g = fresh(PTE_W, NULL);
-
-	CHECK_NOFAULT("pf_before_unmap", probe_read(g));
 	vm_unmap(kernel_root, g);
-	CHECK_PF("pf_np_read", probe_read(g), 0, g);
-	CHECK_PF("pf_np_write", probe_write(g + 8, 1), PF_W, g + 8);
+	CHECK_PF("pf_unmap_read", probe_read(g), 0, g);
 }
 
-static void user_page(void)
-{
-	gpa_t f;
-	gva_t g = fresh(PTE_W | PTE_U, &f);
-	bool smap = cpuid(7, 0).ebx & BIT(20), smep = cpuid(7, 0).ebx & BIT(7);
+/*
+ * Demand paging: a #PF hook that maps a fresh frame at CR2 and resumes
+ * the faulting instruction, so plain C stores to unmapped memory work.
+ */
+static gva_t demand_base;
+static int demand_faults;
 
-	*(u8 *)f = RET_OPCODE;
-	CHECK_NOFAULT("pf_user_read_smap_off", probe_read(g));
-	CHECK_NOFAULT("pf_user_write_smap_off", probe_write(g + 8, 7));
-	if (smap) {
-		write_cr4(read_cr4() | CR4_SMAP);
-		CHECK_PF("pf_user_read_smap_on", probe_read(g + 16), PF_P, g + 16);
-		write_cr4(read_cr4() & ~CR4_SMAP);
-	}
-	if (smep) {
-		write_cr4(read_cr4() | CR4_SMEP);
-		CHECK_PF("pf_user_exec_smep_on", probe_exec(g), PF_P | PF_I, g);
-		write_cr4(read_cr4() & ~CR4_SMEP);
-	}
-	printf("permfault: SMAP %s, SMEP %s\n", smap ? "tested" : "not in CPUID",
-	       smep ? "tested" : "not in CPUID");
+static bool on_demand_fault(struct trapframe *tf)
+{
+	gva_t cr2 = read_cr2();
+
+	if (tf->error & PF_P || cr2 < demand_base || cr2 >= demand_base + 4 * PAGE_SIZE)
+		return false;
+	demand_faults++;
+	return vm_map(kernel_root, cr2 & PAGE_MASK, frame_alloc(), PTE_W) == 0;
+}
+
+static void demand_paging(void)
+{
+	volatile u64 *p;
+	u64 bad = 0;
+
+	demand_base = next_gva;
+	next_gva += 16 * PAGE_SIZE;
+	p = (volatile u64 *)demand_base;
+	fault_handler_t old = guest_set_fault_handler(VEC_PF, on_demand_fault);
+	for (int i = 0; i < 4; i++)
+		p[i * 512 + 3] = 0xd00d0000 + i;
+	for (int i = 0; i < 4; i++)
+		bad += p[i * 512 + 3] != 0xd00d0000u + i;
+	guest_set_fault_handler(VEC_PF, old);
+	CHECK_EQ("pf_demand_faults", demand_faults, 4);
+	CHECK_EQ("pf_demand_values", bad, 0);
 }
 
 static void no_execute(void)
@@ -190,10 +293,10 @@ int main(void)
 {
 	if (!guest_hv())
 		printf("permfault: not under hvlab (no hypercalls needed)\n");
-	read_only();
-	not_present();
-	user_page();
+	run_matrix();
+	change_mapping();
 	no_execute();
+	demand_paging();
 	reserved_bit();
 	large_page();
 	other_root();
