@@ -90,6 +90,10 @@ struct gwalk_mem {
 	void *ctx;           /* handed back to both */
 };
 
+/* Bind mem to a VM's guest RAM through its memslots (gwalk_vm.c). */
+struct mmu_vm;
+void gwalk_mem_bind_vm(struct gwalk_mem *mem, struct mmu_vm *vm);
+
 /* ---- what is asked: the access (bit positions = #PF error code) -------- */
 #define GWALK_WRITE     (1u << 1)   /* data write (else read) */
 #define GWALK_USER      (1u << 2)   /* user-mode access: CPL=3 and not implicit */

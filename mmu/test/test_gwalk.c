@@ -795,6 +795,71 @@ static void test_errors(void)
 }
 
 /* ------------------------------------------------------------------------
+ * gwalk_vm.c: the walker bound to "memslots" (test_gwalk_env.c stands in
+ * for mmu_gpa_to_hpa): atomic 4- and 8-byte updates in place, E_BUSY on a
+ * changed entry, E_FAULT for a read-only gPT or a gPT outside RAM.
+ */
+static void ram_put(gpa_t gpa, int size, u64 val)
+{
+	memcpy(&test_gwalk_ram[gpa], &val, size);
+}
+
+static u64 ram_get(gpa_t gpa, int size)
+{
+	u64 val = 0;
+	memcpy(&val, &test_gwalk_ram[gpa], size);
+	return val;
+}
+
+static void test_vm_binding(void)
+{
+	struct gwalk_mem mem;
+	struct gwalk_result res;
+	struct gwalk_cpu cpu = { .cr0 = BIT(31) | BIT(16), .cr4 = BIT(5), .efer = BIT(10),
+				 .cr3 = 0x1000, .maxphyaddr = 46 };
+	char why[256] = "";
+	bool ok = true;
+
+	memset(test_gwalk_ram, 0, TEST_GWALK_RAM_SIZE);
+	gwalk_mem_bind_vm(&mem, TEST_GWALK_VM);
+	/* 4-level, gva 0: PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 -> PT 0x4000 -> 0x5000 */
+	for (int i = 0; i < 4; i++)
+		ram_put(0x1000 * (i + 1), 8, (0x1000 * (i + 2)) | 0x7);
+	int r = gwalk(&cpu, &mem, 0x123, GWALK_USER | GWALK_WRITE, &res);
+	AD_EXPECT(!r && !res.fault && res.gpa == 0x5123, "4-level: r=%d fault=%d gpa=%#llx", r, res.fault,
+		  (unsigned long long)res.gpa);
+	AD_EXPECT(ram_get(0x1000, 8) == 0x2027 && ram_get(0x4000, 8) == 0x5067, "4-level A/D: %#llx %#llx",
+		  (unsigned long long)ram_get(0x1000, 8), (unsigned long long)ram_get(0x4000, 8));
+	AD_EXPECT(mem.cmpxchg_gpte(mem.ctx, 0x4000, 0x5007, 0x5fff, 8) == E_BUSY &&
+		  ram_get(0x4000, 8) == 0x5067, "stale cmpxchg was not refused");
+
+	/* 32-bit: PD 0x6000 -> PT 0x7000 -> 0x8000; 4-byte updates leave the neighbours alone */
+	cpu.cr4 = 0, cpu.efer = 0, cpu.cr3 = 0x6000;
+	ram_put(0x6000, 4, 0x7007);
+	ram_put(0x6004, 4, 0xffffffff);
+	ram_put(0x7000, 4, 0x8007);
+	ram_put(0x7004, 4, 0xffffffff);
+	r = gwalk(&cpu, &mem, 0x456, GWALK_WRITE, &res);
+	AD_EXPECT(!r && !res.fault && res.gpa == 0x8456 && ram_get(0x6000, 4) == 0x7027 &&
+		  ram_get(0x7000, 4) == 0x8067 && ram_get(0x6004, 4) == 0xffffffff &&
+		  ram_get(0x7004, 4) == 0xffffffff, "32-bit: r=%d gpa=%#llx PDE %#llx PTE %#llx", r,
+		  (unsigned long long)res.gpa, (unsigned long long)ram_get(0x6000, 4),
+		  (unsigned long long)ram_get(0x7000, 4));
+
+	/* a PT in the read-only part: reading works, setting A does not */
+	ram_put(0x6000, 4, 0xc007);
+	ram_put(0xc000, 4, 0x8007);
+	r = gwalk(&cpu, &mem, 0x456, GWALK_NO_AD, &res);
+	AD_EXPECT(!r && !res.fault && res.gpa == 0x8456, "read-only PT, probe: r=%d", r);
+	r = gwalk(&cpu, &mem, 0x456, 0, &res);
+	AD_EXPECT(r == E_FAULT && ram_get(0xc000, 4) == 0x8007, "read-only PT: r=%d PTE %#llx", r,
+		  (unsigned long long)ram_get(0xc000, 4));
+	ram_put(0x6000, 4, 0x20007);                 /* PT outside RAM */
+	AD_EXPECT(gwalk(&cpu, &mem, 0x456, 0, &res) == E_FAULT, "PT outside RAM");
+	report("gwalk_vm_binding", ok, "%s", ok ? "4- and 8-byte atomic A/D in place, E_BUSY, E_FAULT (read-only, no RAM)" : why);
+}
+
+/* ------------------------------------------------------------------------
  * Randomized: random tables in a pool of pages (random flags, some
  * reserved bits, some pointers outside RAM), random modes, control bits and
  * accesses; walker and reference must agree, and guest memory must be
@@ -933,6 +998,7 @@ int main(int argc, char **argv)
 	test_ad_race();
 	test_trace();
 	test_errors();
+	test_vm_binding();
 	test_matrix(&layouts[0], 3, quick ? 4 : 1);
 	test_matrix(&layouts[1], 1, 5);
 	test_matrix(&layouts[2], 2, 1);

@@ -42,6 +42,12 @@ struct test_gwalk_log {
 extern struct test_gwalk_log test_gwalk_log;
 void test_gwalk_log_clear(void);
 
+/* ---- guest RAM behind the gwalk_vm.c binding (test_gwalk_env.c) ---- */
+#define TEST_GWALK_RAM_SIZE 0x10000            /* gpa 0..64 KiB is RAM */
+#define TEST_GWALK_RAM_RO   0xc000             /* ... read-only from here */
+#define TEST_GWALK_VM       ((struct mmu_vm *)test_gwalk_ram) /* the only VM */
+extern u8 test_gwalk_ram[TEST_GWALK_RAM_SIZE];
+
 /* ---- the reference model ---- */
 struct ref_read {
 	int   level;                      /* 1 = 4K entry .. 5 = PML5E */
