@@ -36,6 +36,10 @@ struct mmu_config {
 	int  maxphyaddr;    /* host physical-address bits (MMIO SPTE marker sits above) */
 	bool huge_1g;       /* 1 GiB leaves allowed (CPU supports them) */
 	void *env_ctx;      /* handed back to env_tlb_flush */
+	/* Added by mmu/ (zero = default): */
+	bool flush_per_table; /* seed 001 slow path: one remote flush per removed
+	                         table (HVT_FR_ZAP_PER_TABLE) instead of one per zap */
+	bool no_huge;       /* map 4 KiB pages only (labs, benches) */
 };
 
 /* Result of a fault; MMU_FAULT_MMIO fills struct mmu_mmio for the emulator. */
@@ -99,6 +103,31 @@ void mmu_vcpu_exit_guest(struct mmu_vcpu *vcpu);
  * Walk every table and check the invariants in mmu/DESIGN.md. Returns 0, or
  * E_INVAL with a description of the first violation in why. */
 int mmu_check(struct mmu_vm *vm, char *why, size_t why_len);
+
+/* Counters, for benches and hv's statistics (added by mmu/). */
+struct mmu_stats {
+	u64 faults;            /* mmu_tdp_page_fault calls */
+	u64 faults_fixed;      /* ... that installed or changed an SPTE */
+	u64 faults_spurious;   /* ... that found the access already allowed */
+	u64 faults_retry;      /* ... that lost a race */
+	u64 faults_mmio;       /* ... that returned MMU_FAULT_MMIO */
+	u64 faults_error;      /* ... that ran out of memory */
+	u64 fast_fixed;        /* fixed by the fast page fault (no lock) */
+	u64 spte_writes;       /* successful SPTE writes */
+	u64 spte_atomic;       /* ... of them with an atomic instruction */
+	u64 spte_lost;         /* compare-exchanges that lost */
+	u64 flushes_remote;    /* remote TLB flushes issued */
+	u64 flushes_local;     /* local TLB flushes issued */
+	u64 tables_alloc;      /* page tables linked (incl. root) */
+	u64 tables_freed;      /* page tables freed */
+	u64 mmio_sptes;        /* MMIO SPTEs installed */
+	u64 grace_periods;     /* reclaim passes that freed something */
+	u64 removed_writes;    /* SPTE writes while removing tables (freeze/zap) */
+	u64 removed_skipped;   /* non-present SPTEs skipped in exclusive removal */
+	u64 removed_present;   /* present SPTEs found in removed tables */
+	u64 backing_pages;     /* guest RAM pages allocated by mmu_memslot_create */
+};
+void mmu_get_stats(struct mmu_vm *vm, struct mmu_stats *out);
 
 /* The SPTE format the VM uses, for the trace stream header. */
 struct hvt_spte_format;
