@@ -92,8 +92,7 @@ int type_by_name(const char *name)
 int spte_bits(const struct hvt_spte_format *f, struct spte_bit out[SPTE_BITS_MAX])
 {
 	const struct spte_bit all[] = {
-		{ f->format == 1 ? "R" : "P", f->format == 1 ? f->readable_mask
-							      : f->present_mask & BIT(0) },
+		{ f->format == 1 ? "R" : "P", f->format == 1 ? f->readable_mask : BIT(0) },
 		{ "W", f->writable_mask }, { "X", f->exec_mask }, { "U", f->user_mask },
 		{ "NX", f->nx_mask }, { "A", f->accessed_mask }, { "D", f->dirty_mask },
 		{ "PS", f->huge_mask }, { "hw", f->host_writable_mask },

@@ -209,10 +209,16 @@ static void detail_other(struct app *a, struct canvas *c, int row, const struct 
 static void draw_detail(struct app *a, struct canvas *c, const struct layout *l,
 			const struct hvt_event *ev)
 {
-	char title[96];
+	char title[112];
 
-	snprintf(title, sizeof(title), "seq %lld  %s  vcpu %u  tsc %llu", (long long)ev->seq,
-		 type_name(ev->type), ev->vcpu, U(ev->tsc));
+	char vcpu[16];
+
+	if (ev->vcpu == HVT_NO_VCPU)
+		snprintf(vcpu, sizeof(vcpu), "vmm");
+	else
+		snprintf(vcpu, sizeof(vcpu), "vcpu %u", ev->vcpu);
+	snprintf(title, sizeof(title), "seq %lld  %s  %s  tsc %llu", (long long)ev->seq,
+		 type_name(ev->type), vcpu, U(ev->tsc));
 	canvas_rule(c, l->detail_rule, title);
 	if (ev->type == HVT_SPTE_CHANGE)
 		detail_spte(a, c, l->detail_rule + 1, ev);

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # check.sh: the viz/ checks (make check-viz). Prints "TEST name PASS|FAIL
 # detail" lines; exits non-zero if any failed.
-#   1. the replay model's unit tests (ASan/UBSan) on a synthetic fixture
-#   2. hvtui screens driven in tmux (tmux_test.sh)
-#   3. every plot script writes a non-empty PNG
+#   1. the replay model's unit tests (ASan/UBSan) on our own fixture
+#      (mkfixture, written with the sqlite3 C API on trace/schema.sql) and,
+#      when build/hvtrace is there, on a trace from `hvtrace synth` + import
+#   2. hvtui screens, headless and in tmux (tmux_test.sh)
+#   3. every plot script writes a non-empty PNG (plots_test.sh)
 set -u
 B=build/viz
 T=$B/test
 mkdir -p "$T"
 status=0
 
-# The fixture: our own generator, on the store's real schema (trace/schema.sql).
 fixture=$T/fixture.db
 schema=()
 [ -f trace/schema.sql ] && schema=(--schema trace/schema.sql)
@@ -18,11 +19,31 @@ if ! $B/mkfixture --events 30000 --seed 7 --vcpus 2 --out "$fixture" "${schema[@
 	echo "TEST viz.fixture FAIL mkfixture could not write $fixture"
 	exit 1
 fi
-
 $B/test_replay "$fixture" || status=1
 
-for extra in viz/test/tmux_test.sh viz/test/plots_test.sh; do
-	[ -f "$extra" ] || continue
-	bash "$extra" "$fixture" || status=1
-done
+# The same model tests on hvtrace's synthetic trace (the real import path).
+synth=$T/synth.db
+if [ -x build/hvtrace ]; then
+	rm -f "$T/synth.hvt" "$synth"
+	if build/hvtrace synth --events 100000 --seed 11 --out "$T/synth.hvt" >/dev/null &&
+	   build/hvtrace import "$T/synth.hvt" "$synth" >/dev/null; then
+		$B/test_replay "$synth" synth || status=1
+		# A raw .hvt: hvtui imports it into a sibling .db first.
+		cp "$T/synth.hvt" "$T/raw.hvt"
+		rm -f "$T/raw.db"
+		if build/hvtui --keys j --dump "$T/raw.hvt" 2>/dev/null | grep -q "seq 1/99999" &&
+		   [ -s "$T/raw.db" ]; then
+			echo "TEST tui.open_raw_hvt PASS imported raw.hvt into raw.db and opened it"
+		else
+			echo "TEST tui.open_raw_hvt FAIL raw .hvt not imported/opened"
+			status=1
+		fi
+	else
+		echo "TEST viz.synth_fixture FAIL hvtrace synth/import failed"
+		status=1
+	fi
+fi
+
+bash viz/test/tmux_test.sh "$fixture" || status=1
+[ -f viz/test/plots_test.sh ] && { bash viz/test/plots_test.sh "$fixture" || status=1; }
 exit $status

@@ -2,7 +2,7 @@
  * test_replay.c: unit tests of the hvtui replay model (viz/hvtui/replay.h),
  * built with ASan/UBSan. Prints one "TEST name PASS|FAIL detail" line each.
  *
- *   test_replay FIXTURE.db
+ *   test_replay FIXTURE.db [TAG]    (TAG: infix of the test names, e.g. synth)
  *
  * The reference for "the state at seq N" is replay_seek_from_start(): every
  * event from the first one, no checkpoint. States are compared ignoring the
@@ -15,10 +15,14 @@
 #include "../hvtui/replay.h"
 
 static int failures;
+static const char *tag = ""; /* test-name infix for a second fixture: "synth." */
 
 static void report(const char *name, bool ok, const char *detail)
 {
-	printf("TEST %s %s %s\n", name, ok ? "PASS" : "FAIL", detail);
+	if (*tag && !strncmp(name, "replay.", 7))
+		printf("TEST replay.%s%s %s %s\n", tag, name + 7, ok ? "PASS" : "FAIL", detail);
+	else
+		printf("TEST %s %s %s\n", name, ok ? "PASS" : "FAIL", detail);
 	failures += !ok;
 }
 
@@ -237,9 +241,16 @@ int main(int argc, char **argv)
 	struct replay r, ref;
 	char err[200];
 
+	static char tagbuf[64];
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	test_map();
-	test_bad_inputs();
+	if (argc > 2) {
+		snprintf(tagbuf, sizeof(tagbuf), "%s.", argv[2]);
+		tag = tagbuf;
+	} else {
+		test_map();
+		test_bad_inputs();
+	}
 	if (argc < 2 || replay_open(&r, argv[1], 1000, err, sizeof(err)) ||
 	    replay_open(&ref, argv[1], 1000, err, sizeof(err))) {
 		report("replay.open", false, argc < 2 ? "usage: test_replay DB" : err);
