@@ -63,6 +63,8 @@ $(BUILD)/hv.asm: $(BUILD)/hv64.elf
 # nothing to link against, so hv is left out of "make all" (say so once).
 ifneq ($(strip $(MMU_SRCS)),)
 ALL += $(BUILD)/hv.elf $(BUILD)/hv.sym $(BUILD)/hv.asm
+CHECKS  += hv-qemu
+BENCHES += hv
 else
 $(info hv/hv.mk: MMU_SRCS is empty (mmu/mmu.mk): build/hv.elf is not built)
 endif
@@ -83,10 +85,11 @@ qemu: $(BUILD)/hv.elf $(BUILD)/guests/$(GUEST).elf
 qemu-gdb: $(BUILD)/hv.elf $(BUILD)/hv64.elf $(BUILD)/guests/$(GUEST).elf
 	@bash scripts/qemu-gdb.sh $(QEMU_RUN_ARGS)
 
-check-hv-qemu: $(BUILD)/hv.elf
+HV_TEST_GUESTS := hello exit3 triple badcall unbacked touch memslot permfault smp
+check-hv-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_TEST_GUESTS))
 	@bash hv/test/qemu-tests.sh
 
-bench-hv: $(BUILD)/hv.elf
+bench-hv: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf
 	@bash hv/test/bench-boot.sh
 
 .PHONY: qemu qemu-gdb check-hv-qemu bench-hv

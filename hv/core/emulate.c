@@ -8,6 +8,7 @@
  *   88 /r  MOV r/m8, r8        8A /r  MOV r8, r/m8       C6 /0 ib  MOV r/m8, imm8
  *   89 /r  MOV r/m, r          8B /r  MOV r, r/m         C7 /0 id  MOV r/m, imm32
  *   0F B6 /r  MOVZX r, r/m8    0F B7 /r  MOVZX r, r/m16
+ *   A0-A3  MOV AL/eAX <-> moffs (absolute address after the opcode)
  *
  * The memory operand's address is not computed: the exit already gives the
  * gpa. Only the length (ModRM/SIB/displacement) and the register operand
@@ -22,7 +23,7 @@
 struct decoder {
 	const u8 *p, *end;
 	int mode;            /* 16, 32, 64 */
-	bool opsize, rex_w, rex_r, rex;
+	bool opsize, addrsize, rex_w, rex_r, rex;
 };
 
 static int next_byte(struct decoder *d, u8 *b)
@@ -90,7 +91,9 @@ static int decode_prefixes(struct decoder *d, u8 *op)
 			return E_INVAL;
 		if (*op == 0x66)
 			d->opsize = true;
-		else if (*op == 0x67 || *op == 0x26 || *op == 0x2e || *op == 0x36 ||
+		else if (*op == 0x67)
+			d->addrsize = true;
+		else if (*op == 0x26 || *op == 0x2e || *op == 0x36 ||
 			 *op == 0x3e || *op == 0x64 || *op == 0x65)
 			continue;
 		else if (d->mode == 64 && (*op & 0xf0) == 0x40) {
@@ -127,6 +130,16 @@ int emulate_decode(const u8 *bytes, size_t n, int mode, struct mmio_insn *out)
 		if (decode_modrm(&d, &out->reg))
 			return E_INVAL;
 		out->high8 = out->size == 1 && !d.rex && out->reg >= 4 && out->reg < 8;
+	} else if (op >= 0xa0 && op <= 0xa3) {
+		/* MOV AL/eAX <-> moffs: the address follows the opcode, its size
+		 * is the address size (8 in 64-bit mode, 4 with 67h; 4 / 2 in
+		 * 32-bit code). */
+		u8 asz = d.mode == 64 ? (d.addrsize ? 4 : 8) : (d.addrsize ? 2 : 4);
+		out->write = op >= 0xa2;
+		out->size = (op & 1) ? op_size(&d) : 1;
+		out->reg = 0;
+		if (skip(&d, asz))
+			return E_INVAL;
 	} else if (op == 0xc6 || op == 0xc7) {
 		int sub;
 		out->write = out->has_imm = true;

@@ -30,7 +30,7 @@ struct mmio_insn {
 
 /* Decode bytes as code of the given size (16/32/64). Returns 0 or E_INVAL
  * if it is not one of the MOV forms hv emulates (88 89 8A 8B C6 C7,
- * 0F B6, 0F B7). */
+ * 0F B6, 0F B7, A0-A3). */
 int emulate_decode(const u8 *bytes, size_t n, int mode, struct mmio_insn *out);
 
 /* Fetch, decode and perform the instruction at the guest's RIP against

@@ -43,7 +43,7 @@ static int svm_run(struct vcpu *v, struct exit_info *e)
 		vmcb->control.event_inj = vmcb->control.exit_int_info;
 	if (vmcb->control.exit_code == SVM_EXIT_VINTR)
 		vmcb->control.int_ctl &= ~SVM_INT_CTL_V_IRQ;
-	if (vmcb->control.exit_code == SVM_EXIT_INVALID)
+	if ((u32)vmcb->control.exit_code == (u32)SVM_EXIT_INVALID)
 		return E_INVAL;                    /* bad guest state: VMRUN refused it */
 	svm_decode_exit(v, e);
 	return 0;
@@ -77,7 +77,7 @@ static u64 svm_get_cr(struct vcpu *v, int cr)
 	case 2: return s->cr2;
 	case 3: return s->cr3;
 	case 4: return s->cr4;
-	case 8: return s->efer;
+	case 8: return s->efer;      /* includes SVME: callers showing it to the guest mask it */
 	default: return 0;
 	}
 }
@@ -90,7 +90,7 @@ static void svm_set_cr(struct vcpu *v, int cr, u64 value)
 	case 2: s->cr2 = value; break;
 	case 3: s->cr3 = value; break;
 	case 4: s->cr4 = value; break;
-	case 8: s->efer = value | EFER_SVME; break;
+	case 8: s->efer = (value & ~BIT(10)) | (s->efer & BIT(10)) | EFER_SVME; break;
 	}
 }
 

@@ -42,9 +42,10 @@ static const struct { u16 first, last; } passthrough_ports[] = {
 };
 
 /* MSRs the hardware switches through the VMCB (VMRUN or VMLOAD/VMSAVE):
- * the guest may use them directly. Everything else is intercepted. */
+ * the guest may use them directly. Everything else is intercepted,
+ * including EFER: the guest's EFER in the VMCB must keep SVME set or VMRUN
+ * fails (APM 15.5.1), so writes go through svm_set_cr(8). */
 static const u32 passthrough_msrs[] = {
-	0xc0000080,   /* EFER (guest copy in the VMCB) */
 	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,  /* STAR LSTAR CSTAR SFMASK */
 	0xc0000100, 0xc0000101, 0xc0000102,               /* FS GS KernelGS base */
 	0x174, 0x175, 0x176,                              /* SYSENTER_CS/ESP/EIP */

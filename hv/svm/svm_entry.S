@@ -10,6 +10,9 @@
  * FS, GS, TR, LDTR, KernelGSBase and the SYSCALL/SYSENTER MSRs are switched
  * with VMSAVE/VMLOAD (15.5.2): host ones to host_vmcb_pa, guest ones from/to
  * the guest VMCB. GIF is cleared while the host state is half-restored.
+ * Host IF is set across VMRUN (GIF=0 keeps the host itself uninterrupted)
+ * because with V_INTR_MASKING physical interrupts in the guest are gated by
+ * the host's IF (APM 15.21.1): that is what lets a kick IPI force an exit.
  *
  * struct guest_regs offsets: rax 0 rbx 8 rcx 16 rdx 24 rsi 32 rdi 40
  * rbp 48 rsp 56 r8 64 ... r15 120.
@@ -47,6 +50,9 @@ svm_vmrun:
 	movq	32(%rsi), %rsi
 	movq	0(%rsp), %rax
 	vmload	%rax
+	sti                          /* GIF=0 still holds interrupts off in the host, but with
+	                                V_INTR_MASKING the saved host IF=1 lets a physical
+	                                interrupt (a kick) cause #VMEXIT(INTR) in the guest */
 	vmrun	%rax
 	vmsave	%rax                 /* RAX is the host's again: the VMCB */
 
@@ -70,6 +76,7 @@ svm_vmrun:
 
 	movq	16(%rsp), %rax
 	vmload	%rax                 /* host FS/GS/TR/... back */
+	cli                          /* hv runs with IF=0: a pending kick waits for exit.c */
 	stgi
 	addq	$24, %rsp
 	popq	%r15

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# qemu-tests.sh: hv's boot tests under QEMU TCG (-cpu max: SVM + NPT).
+# Each case boots build/hv.elf with one guest (scripts/run-qemu.sh, 30 s
+# limit), then checks the run's status and console. One line per case:
+#   TEST hv.<case> PASS|FAIL <detail>
+# Logs: build/qemu-test/<case>.log
+set -u
+OUT=build/qemu-test
+mkdir -p "$OUT"
+fails=0
+
+# run CASE STATUS_WANTED PATTERN RUN-QEMU-ARGS...: PATTERN (grep -E) must
+# appear in the log, and no guest "TEST ... FAIL" line may.
+run() {
+	local name=$1 want=$2 pattern=$3; shift 3
+	local log=$OUT/$name.log
+	bash scripts/run-qemu.sh -o "$OUT/$name" -t 30 "$@" >"$log" 2>&1
+	local st=$?
+	local detail="status $st (want $want)"
+	if [ "$st" != "$want" ]; then
+		echo "TEST hv.$name FAIL $detail; $(grep -E '^hv: ' "$log" | tail -1) (log $log)"
+	elif ! grep -qE "$pattern" "$log"; then
+		echo "TEST hv.$name FAIL $detail but no line matching '$pattern' (log $log)"
+	elif grep -qE '^TEST [^ ]+ FAIL' "$log"; then
+		echo "TEST hv.$name FAIL guest check failed: $(grep -E '^TEST [^ ]+ FAIL' "$log" | head -1)"
+	else
+		echo "TEST hv.$name PASS $detail; $(grep -E "$pattern" "$log" | head -1 | cut -c1-100)"
+		return 0
+	fi
+	fails=$((fails + 1))
+}
+
+run hello 0 '^hv: guest exit with code 0' -T -g hello
+run exit3 3 '^hv: guest exit with code 3' -T -g exit3
+run triple 112 '^hv: guest triple fault' -T -g triple
+run badcall 0 '^TEST badcall_console_garbage PASS' -T -g badcall
+run unbacked 112 '^hv: guest touched unbacked gpa 0x[0-9a-f]+ at rip 0x' -T -g unbacked
+run touch 0 '^hv: guest exit with code 0' -T -g touch
+run memslot 0 '^hv: guest exit with code 0' -T -g memslot
+run permfault 0 '^hv: guest exit with code 0' -T -g permfault
+run smp2 0 '^TEST smp_cpu1 PASS' -T -g smp -s 2
+run nocap_npt 113 '^hv: cannot run: SVM without NPT' -T -g hello -c qemu64,+svm -m tdp
+run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hello -c qemu64,-svm
+exit 0
