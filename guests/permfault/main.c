@@ -14,6 +14,7 @@
  *   demand paging                           a #PF hook maps the page and resumes
  *   reserved bit 51 in the PTE              #PF with RSVD (if MAXPHYADDR < 52)
  *   2 MiB page made read-only               write: #PF P|W
+ *   one identity page remapped read-only    splits a 2 MiB mapping ("pagesize=2m")
  *   page only in another CR3                ok there, not present after switching back
  *   A and D bits                            set by the CPU in the leaf
  */
@@ -261,6 +262,25 @@ static void large_page(void)
 	CHECK_PF("pf_2m_ro_write", probe_write(g + 0x1ff000, 1), PF_P | PF_W, g + 0x1ff000);
 }
 
+/*
+ * Remap one page of the identity map read-only. With "pagesize=2m" that
+ * page sits in a 2 MiB mapping, which vm_map splits into 512 4 KiB
+ * entries: the page faults on write, its neighbour does not.
+ */
+static void identity_split(void)
+{
+	gpa_t f = frames_alloc_contig(2, PAGE_SIZE);
+	int level;
+
+	vm_leaf(kernel_root, f, &level);
+	vm_map(kernel_root, f, f, 0);
+	CHECK_PF("pf_split_ro_write", probe_write(f, 1), PF_P | PF_W, f);
+	CHECK_NOFAULT("pf_split_neighbour_write", probe_write(f + PAGE_SIZE, 2));
+	vm_map(kernel_root, f, f, PTE_W);
+	CHECK_NOFAULT("pf_split_rw_again", probe_write(f, 3));
+	printf("permfault: identity page 0x%lx was mapped at level %d\n", f, level);
+}
+
 static void other_root(void)
 {
 	gpa_t f, other = vm_clone_root(kernel_root);
@@ -299,6 +319,7 @@ int main(void)
 	demand_paging();
 	reserved_bit();
 	large_page();
+	identity_split();
 	other_root();
 	accessed_dirty();
 	return check_exit_code();
