@@ -30,20 +30,28 @@ static void print_banner(void)
 	       bootinfo.cmdline);
 }
 
+/* The runtime itself cannot go on: say why as a check line and stop. */
+static void boot_fail(const char *what, u64 value)
+{
+	printf("TEST guest_boot FAIL %s:%d %s (0x%lx)\n", __FILE__, __LINE__, what, value);
+	guest_exit(1);
+}
+
 void guest_boot(u32 magic, u32 mbi_gpa);   /* called by entry.S */
 
 void guest_boot(u32 magic, u32 mbi_gpa)
 {
 	console_init();                 /* COM1, polled */
-	if (magic != MB_BOOT_MAGIC) {
-		printf("TEST multiboot_magic FAIL %s:%d eax=0x%x\n", __FILE__, __LINE__, magic);
-		guest_exit(1);
-	}
+	if (magic != MB_BOOT_MAGIC)
+		boot_fail("not started by a Multiboot loader: EAX", magic);
 	bootinfo_init(mbi_gpa);         /* copy the memory map and command line */
+	if (bootinfo.ram_top < BIT(21))
+		boot_fail("the memory map has less than 2 MiB of RAM: top", bootinfo.ram_top);
 	idt_init();                     /* every vector reaches trap_dispatch */
 	enable_nx();
 	frames_init();                  /* frames above the image */
-	paging_init();                  /* own identity map, CR3 switched */
+	if (!paging_init())             /* own identity map, CR3 switched */
+		boot_fail("out of frames for the page tables, frames left", frames_left());
 	print_banner();
 	guest_exit(main());
 }

@@ -122,12 +122,11 @@ int vm_map(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
 
 int vm_map_2m(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
 {
-	u64 *e = walk_create(root, gva, 2);
-
-	if (!e)
-		return E_NOMEM;
 	if ((gva | gpa) & (PAGE_SIZE_2M - 1))
 		return E_INVAL;
+	u64 *e = walk_create(root, gva, 2);
+	if (!e)
+		return E_NOMEM;
 	if ((*e & PTE_P) && !(*e & PTE_PS))
 		frame_free(*e & PTE_ADDR);   /* the PT it replaces; its pages stay */
 	*e = (gpa & PTE_ADDR) | flags | PTE_P | PTE_PS;
@@ -167,19 +166,21 @@ gpa_t vm_clone_root(gpa_t root)
 	return copy;
 }
 
-void vm_identity_map(gpa_t root, gpa_t lo, gpa_t hi, u64 flags, bool large)
+int vm_identity_map(gpa_t root, gpa_t lo, gpa_t hi, u64 flags, bool large)
 {
 	gpa_t gpa = lo & PAGE_MASK;
+	int rc = 0;
 
-	while (gpa < hi) {
+	while (gpa < hi && rc == 0) {
 		if (large && !(gpa & (PAGE_SIZE_2M - 1)) && hi - gpa >= PAGE_SIZE_2M) {
-			vm_map_2m(root, gpa, gpa, flags);
+			rc = vm_map_2m(root, gpa, gpa, flags);
 			gpa += PAGE_SIZE_2M;
 		} else {
-			vm_map(root, gpa, gpa, flags);
+			rc = vm_map(root, gpa, gpa, flags);
 			gpa += PAGE_SIZE;
 		}
 	}
+	return rc;
 }
 
 /*
@@ -187,15 +188,18 @@ void vm_identity_map(gpa_t root, gpa_t lo, gpa_t hi, u64 flags, bool large)
  * stays unmapped so a NULL dereference faults, unless 2 MiB pages are
  * asked for with "pagesize=2m"), plus the local APIC page, uncached.
  */
-void paging_init(void)
+bool paging_init(void)
 {
 	const char *ps = guest_arg("pagesize");
 	bool large = ps && ps[0] == '2';
 	u64 top = (bootinfo.ram_top + PAGE_SIZE_2M - 1) & ~(PAGE_SIZE_2M - 1);
 
 	kernel_root = frame_alloc();
-	vm_identity_map(kernel_root, large ? 0 : PAGE_SIZE, large ? top : bootinfo.ram_top,
-			PTE_W, large);
-	vm_map(kernel_root, LAPIC_GPA, LAPIC_GPA, PTE_W | PTE_PCD | PTE_PWT);
+	if (!kernel_root ||
+	    vm_identity_map(kernel_root, large ? 0 : PAGE_SIZE, large ? top : bootinfo.ram_top,
+			    PTE_W, large) ||
+	    vm_map(kernel_root, LAPIC_GPA, LAPIC_GPA, PTE_W | PTE_PCD | PTE_PWT))
+		return false;
 	vm_switch(kernel_root);
+	return true;
 }

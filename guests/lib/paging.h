@@ -36,7 +36,7 @@
 
 extern gpa_t kernel_root;   /* the identity map built at boot */
 
-void   paging_init(void);   /* build kernel_root and switch CR3 to it */
+bool   paging_init(void);   /* build kernel_root and switch CR3 to it; false if out of frames */
 gpa_t  vm_current_root(void);
 void   vm_switch(gpa_t root);                 /* write CR3 */
 gpa_t  vm_clone_root(gpa_t root);             /* new PML4 sharing root's lower tables */
@@ -46,7 +46,7 @@ int    vm_map_2m(gpa_t root, gva_t gva, gpa_t gpa, u64 flags);   /* 2 MiB, flags
 int    vm_unmap(gpa_t root, gva_t gva);
 int    vm_protect(gpa_t root, gva_t gva, u64 perm);  /* replace W/U/NX of the leaf */
 u64   *vm_leaf(gpa_t root, gva_t gva, int *level);   /* leaf entry or NULL; level 1 = 4K, 2 = 2M */
-void   vm_identity_map(gpa_t root, gpa_t lo, gpa_t hi, u64 flags, bool large);
+int    vm_identity_map(gpa_t root, gpa_t lo, gpa_t hi, u64 flags, bool large);  /* 0 or E_NOMEM */
 void   vm_flush(gpa_t root, gva_t gva);       /* INVLPG if root is current */
 
 #endif
