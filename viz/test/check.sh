@@ -45,5 +45,7 @@ if [ -x build/hvtrace ]; then
 fi
 
 bash viz/test/tmux_test.sh "$fixture" || status=1
-[ -f viz/test/plots_test.sh ] && { bash viz/test/plots_test.sh "$fixture" || status=1; }
+second=$fixture
+[ -s "$synth" ] && second=$synth
+bash viz/test/plots_test.sh "$fixture" "$second" || status=1
 exit $status
