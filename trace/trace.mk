@@ -52,11 +52,32 @@ $(TRACE_BUILD)/hvtrace-san: $(HVTRACE_SRCS) $(TRACE_BUILD)/schema_sql.c $(HVTRAC
 
 ALL += $(BUILD)/hvtrace
 
-check-trace: $(TRACE_BUILD)/ring_test $(TRACE_BUILD)/ring_free.o
+# Host test programs (ASan/UBSan).
+$(TRACE_BUILD)/names_test: trace/test/names_test.c trace/hvtrace/names.c $(TRACE_BUILD)/schema_sql.c $(HVTRACE_HDRS)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ trace/test/names_test.c \
+		trace/hvtrace/names.c $(TRACE_BUILD)/schema_sql.c -lsqlite3
+
+$(TRACE_BUILD)/producer: trace/test/producer.c trace/ring.c $(TRACE_DEPS) | $(TRACE_BUILD)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ trace/test/producer.c trace/ring.c -lpthread
+
+# libFuzzer target for the decoder (clang only; skipped with a note if absent).
+FUZZ_CC ?= clang
+TRACE_FUZZ_SECONDS ?= 20
+$(TRACE_BUILD)/fuzz_reader: trace/test/fuzz_reader.c $(HVTRACE_LIB_SRCS) $(HVTRACE_HDRS) | $(TRACE_BUILD)
+	$(FUZZ_CC) -std=c11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(INCLUDES) -o $@ trace/test/fuzz_reader.c $(HVTRACE_LIB_SRCS)
+
+TRACE_CHECK_BINS := $(TRACE_BUILD)/ring_test $(TRACE_BUILD)/ring_free.o $(TRACE_BUILD)/names_test \
+                    $(TRACE_BUILD)/producer $(TRACE_BUILD)/hvtrace-san
+
+check-trace: $(TRACE_CHECK_BINS)
 	@$(TRACE_BUILD)/ring_test
 	@if nm $(TRACE_BUILD)/ring_free.o | grep -qE ' U (mem|str)'; then \
 		echo "TEST trace.ring.freestanding FAIL ring.c calls libc"; \
 	else echo "TEST trace.ring.freestanding PASS only env_cpu_relax is external"; fi
+	@$(TRACE_BUILD)/names_test
+	@bash trace/test/e2e.sh $(TOP)/$(TRACE_BUILD)/hvtrace-san $(TOP)/$(TRACE_BUILD)/producer $(TOP)/$(TRACE_BUILD)/e2e
+	@bash trace/test/fuzz.sh "$(FUZZ_CC)" $(TRACE_BUILD) $(TRACE_FUZZ_SECONDS) $(TOP)/$(TRACE_BUILD)/hvtrace-san
 
 CHECKS += trace
 
