@@ -253,3 +253,22 @@ int gwalk(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem,
 	}
 	return E_BUSY;
 }
+
+int gwalk_recheck(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem,
+		  const struct gwalk_result *res)
+{
+	int size = gwalk_gpte_size(res->mode);
+
+	/* root_level is 0 with paging off: nothing to check */
+	for (int level = res->root_level; level >= res->level && level >= 1; level--) {
+		u64 now;
+		if (res->mode == GWALK_MODE_PAE && level == 3 && cpu->pdptrs)
+			continue;
+		int r = mem->read_gpte(mem->ctx, res->gpte_gpa[level - 1], &now, size);
+		if (r)
+			return r;
+		if (now != res->gptes[level - 1])
+			return 1;
+	}
+	return 0;
+}

@@ -149,6 +149,15 @@ struct gwalk_result {
 int gwalk(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem,
 	  gva_t gva, u32 access, struct gwalk_result *res);
 
+/*
+ * W6 (mmu/SHADOW.md): does guest memory still hold every gPTE the walk in
+ * res used (with the A/D bits it set)? 0 = unchanged, 1 = changed (redo the
+ * fault), E_FAULT. Reads through mem, so under the MMU lock use a binding
+ * that does not take it. PDPTE registers are not re-read.
+ */
+int gwalk_recheck(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem,
+		  const struct gwalk_result *res);
+
 /* Helpers the shadow MMU reuses when it re-reads gPTEs (sync, prefetch). */
 enum gwalk_mode gwalk_mode_of(const struct gwalk_cpu *cpu);
 /* Reserved bits set in gpte at level (mode from cpu); 0 if none. */

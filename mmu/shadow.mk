@@ -38,7 +38,7 @@ $(SHADOW_FREE_OBJ): $(SHADOW_FREE_OBJS)
 
 $(GWALK_TEST_BIN): $(SHADOW_SRCS) $(GWALK_TEST_SRCS) $(SHADOW_HDRS) $(GWALK_TEST_HDRS)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) $(SHADOW_SRCS) $(GWALK_TEST_SRCS) -o $@
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) $(SHADOW_SRCS) $(GWALK_TEST_SRCS) -o $@ -lpthread
 
 # Freestanding check: build, then list undefined symbols; only SHADOW_EXTERNS may remain.
 define GWALK_FREE_CHECK

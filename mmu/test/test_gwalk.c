@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <pthread.h>
 
 #include "test_gwalk_ref.h"
 
@@ -859,6 +860,94 @@ static void test_vm_binding(void)
 	report("gwalk_vm_binding", ok, "%s", ok ? "4- and 8-byte atomic A/D in place, E_BUSY, E_FAULT (read-only, no RAM)" : why);
 }
 
+/* W6: gwalk_recheck sees a gPTE changed after the walk, and only then. */
+static void test_recheck(void)
+{
+	struct layout lo = layouts[0];
+	struct gwalk_mem mem;
+	struct gwalk_result res;
+	struct gwalk_cpu cpu;
+	char why[256] = "";
+	bool ok = true;
+
+	layout_slots(&lo);
+	layout_pages(&lo);
+	tmem_bind(&wmem, &mem);
+	for (int level = 4; level >= 1; level--)
+		put_entry(&lo, level, lo.next[level] | 0x7);
+	make_cpu(&lo, WP, &cpu, NULL);
+	gwalk(&cpu, &mem, lo.gva, GWALK_USER | GWALK_WRITE, &res);
+	AD_EXPECT(gwalk_recheck(&cpu, &mem, &res) == 0, "unchanged tables reported changed");
+	put_entry(&lo, 3, slot_val(&lo, 3) & ~BIT(1));      /* guest drops R/W in the PDPTE */
+	AD_EXPECT(gwalk_recheck(&cpu, &mem, &res) == 1, "PDPTE change not seen");
+	put_entry(&lo, 2, 0);                                /* a faulting walk checks what it read */
+	gwalk(&cpu, &mem, lo.gva, GWALK_USER, &res);
+	AD_EXPECT(res.fault && gwalk_recheck(&cpu, &mem, &res) == 0, "fault walk: recheck %d",
+		  gwalk_recheck(&cpu, &mem, &res));
+	put_entry(&lo, 2, lo.next[2] | 0x7);
+	AD_EXPECT(gwalk_recheck(&cpu, &mem, &res) == 1, "repaired PDE not seen");
+	report("gwalk_recheck", ok, "%s", ok ? "gPTE changes after a walk are seen, no false alarms" : why);
+}
+
+/*
+ * Real threads on the gwalk_vm.c binding: a "guest" vCPU flips a software
+ * bit (9) of the PTE with locked XORs while the walker sets A/D with
+ * compare-exchange and a "guest OS" clears A/D again. No flip may be lost.
+ */
+#define FLIPS 200000
+static volatile u64 *race_pte;   /* the PTE both threads update */
+static int race_stop;            /* set by the walker thread when done */
+
+static void *guest_flipper(void *arg)
+{
+	long *flips = arg;
+
+	while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(flips, __ATOMIC_RELAXED) < FLIPS) {
+		__atomic_fetch_xor(race_pte, BIT(9), __ATOMIC_SEQ_CST);
+		__atomic_fetch_add(flips, 1, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void test_ad_race_threads(void)
+{
+	struct gwalk_mem mem;
+	struct gwalk_result res;
+	struct gwalk_cpu cpu = { .cr0 = BIT(31) | BIT(16), .cr4 = BIT(5), .efer = BIT(10),
+				 .cr3 = 0x1000, .maxphyaddr = 46 };
+	long flips = 0, walks = 0, restarts = 0, busy = 0, bad = 0;
+	pthread_t t;
+
+	memset(test_gwalk_ram, 0, TEST_GWALK_RAM_SIZE);
+	for (int i = 0; i < 4; i++)
+		ram_put(0x1000 * (i + 1), 8, (0x1000 * (i + 2)) | 0x7);
+	race_pte = (volatile u64 *)&test_gwalk_ram[0x4000];
+	race_stop = 0;
+	gwalk_mem_bind_vm(&mem, TEST_GWALK_VM);
+	pthread_create(&t, NULL, guest_flipper, &flips);
+	for (walks = 0; walks < 20000; walks++) {
+		test_gwalk_log_clear();
+		int r = gwalk(&cpu, &mem, 0x123, GWALK_WRITE, &res);
+		if (r == E_BUSY)
+			busy++;
+		else if (r || res.fault || res.gpa != 0x5123)
+			bad++;
+		restarts += res.tries - 1;
+		__atomic_fetch_and(race_pte, ~(GPTE_A | GPTE_D), __ATOMIC_SEQ_CST);  /* guest ages it */
+		if (__atomic_load_n(&flips, __ATOMIC_ACQUIRE) >= FLIPS)
+			break;
+	}
+	__atomic_store_n(&race_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);           /* after the join, flips and the PTE are final */
+	u64 pte = *race_pte;
+	bool ok = !bad && ((pte >> 9) & 1) == (u64)(flips & 1) &&
+		  (pte & ~(BIT(9) | GPTE_A | GPTE_D)) == 0x5007;
+	report("gwalk_ad_race_threads", ok, "%ld walks, %ld guest flips, %ld restarts, %ld E_BUSY, "
+	       "%ld bad, PTE %#llx (bit 9 must be %ld)", walks, flips, restarts, busy, bad,
+	       (unsigned long long)pte, flips & 1);
+}
+
 /* ------------------------------------------------------------------------
  * Randomized: random tables in a pool of pages (random flags, some
  * reserved bits, some pointers outside RAM), random modes, control bits and
@@ -999,6 +1088,8 @@ int main(int argc, char **argv)
 	test_trace();
 	test_errors();
 	test_vm_binding();
+	test_recheck();
+	test_ad_race_threads();
 	test_matrix(&layouts[0], 3, quick ? 4 : 1);
 	test_matrix(&layouts[1], 1, 5);
 	test_matrix(&layouts[2], 2, 1);
