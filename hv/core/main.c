@@ -14,6 +14,7 @@
 #include "hv/core/pcpu.h"
 #include "hv/core/smp.h"
 #include "hv/core/trace.h"
+#include "hv/core/tsc.h"
 #include "hv/core/vendor_select.h"
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
@@ -40,14 +41,16 @@ void kmain(u32 magic, u32 mbi_pa)
 	printk("hv: %lu MiB free for the hypervisor\n", palloc_free_pages() >> 8);
 	config_parse(mbi_pa, &cfg);            /* scenario options, guest module */
 	pic_disable();
+	tsc_calibrate();                       /* TSC rate for trace timestamps */
 	apic_init_this();
 	pcpus[0].apic_id = apic_id();
 	const struct vendor_ops *ops = vendor_select(cfg.mmu_mode);  /* or exit: no capability */
 	vm_create(&the_vm, &cfg, ops);         /* MMU, guest RAM, vCPUs */
 	trace_init(&the_vm, &cfg);             /* rings + descriptor for hvtrace collect */
 	guest_load(&the_vm, &cfg);             /* ELF + Multiboot info into guest RAM */
-	printk("hv: %s, mmu=%s, %d vCPU(s), %lu MiB guest RAM\n", ops->name,
-	       cfg.mmu_mode == HVT_MMU_TDP ? "tdp" : "shadow", cfg.nr_vcpus, cfg.mem_mib);
+	printk("hv: %s, mmu=%s, %d vCPU(s), %lu MiB guest RAM, TSC %lu MHz\n", ops->name,
+	       cfg.mmu_mode == HVT_MMU_TDP ? "tdp" : "shadow", cfg.nr_vcpus, cfg.mem_mib,
+	       tsc_hz / 1000000);
 	if (smp_start_aps(cfg.nr_vcpus) < cfg.nr_vcpus) {
 		printk("hv: vcpus=%d needs as many CPUs (QEMU -smp %d)\n",
 		       cfg.nr_vcpus, cfg.nr_vcpus);

@@ -20,6 +20,7 @@
 #include "mmu/env.h"
 #include "mmu/mmu.h"
 #include "hv/core/trace_port.h"
+#include "hv/core/tsc.h"
 #include "trace/ring.h"
 
 #define RING_RECORDS 16384u          /* per CPU: 1 MiB of records */
@@ -40,6 +41,7 @@ static void fill_header(struct vm *vm, const struct boot_config *cfg,
 	h->vendor = (u8)vm->ops->trace_vendor;
 	h->mmu_mode = (u8)vm->mmu_mode;
 	h->nr_vcpus = (u8)vm->nr_vcpus;
+	h->tsc_hz = tsc_hz;
 	mmu_describe_format(vm->mmu, &h->spte);
 	h->ad_enabled = h->spte.accessed_mask != 0;
 	size_t n = strlen(cfg->guest_cmdline);

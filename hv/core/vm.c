@@ -33,6 +33,13 @@ static void vm_create_mmu(struct vm *vm)
 		.levels = 4, .mode = vm->mmu_mode, .nr_vcpus = vm->nr_vcpus,
 		.maxphyaddr = host_maxphyaddr(), .env_ctx = vm,
 	};
+	if (vm->mmu_mode == HVT_MMU_SHADOW) {
+		/* mmu/mmu.h has no shadow-paging entry points yet (CR3 loads,
+		 * guest #PF, INVLPG): refuse clearly rather than run a guest
+		 * whose page tables nothing virtualizes. */
+		printk("hv: cannot run: mmu=shadow is not in this build's MMU yet; mmu=tdp works\n");
+		hv_finish(HV_STATUS_NOCAP);
+	}
 	if (!vm->ops->mmu_setup)
 		panic("backend %s has no mmu_setup op", vm->ops->name);
 	vm->ops->mmu_setup(&mc);

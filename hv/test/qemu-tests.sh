@@ -41,4 +41,21 @@ run permfault 0 '^hv: guest exit with code 0' -T -g permfault
 run smp2 0 '^TEST smp_cpu1 PASS' -T -g smp -s 2
 run nocap_npt 113 '^hv: cannot run: SVM without NPT' -T -g hello -c qemu64,+svm -m tdp
 run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hello -c qemu64,-svm
+run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
+
+# The trace: hv's rings in QEMU's shared RAM file, copied out by hvtrace
+# collect while QEMU runs (only when trace/ has built the tool).
+if [ -x build/hvtrace ]; then
+	if run trace 0 '^run-qemu: trace: ' -g hello; then
+		hvt=$OUT/trace/hello.hvt
+		chk=$(build/hvtrace check "$hvt" 2>&1 | tail -1)
+		kinds=$(build/hvtrace stats "$hvt" 2>/dev/null | awk '$1 == "event" {print $2}' | tr '\n' ' ')
+		if [[ "$chk" == OK* ]] && [[ " $kinds" == *" exit "* ]] && [[ " $kinds" == *" hypercall "* ]] &&
+		   [[ " $kinds" == *" spte_change "* ]]; then
+			echo "TEST hv.trace_records PASS $chk; events: $kinds"
+		else
+			echo "TEST hv.trace_records FAIL check: $chk; events: $kinds"
+		fi
+	fi
+fi
 exit 0
