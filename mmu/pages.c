@@ -33,30 +33,38 @@ static void *cache_new_obj(struct mmu_vm *vm, int id)
 	return spt;
 }
 
-static int cache_topup(struct mmu_vcpu *vcpu, struct mmu_cache *c)
+static void cache_fill(struct mmu_vcpu *vcpu, struct mmu_cache *c, int target)
 {
-	int before = c->nobjs;
-
-	if (c->nobjs >= c->min)
-		return 0;
-	/* Fill to capacity so most faults skip the allocator entirely. */
-	while (c->nobjs < MMU_CACHE_CAPACITY) {
+	while (c->nobjs < target) {
 		void *obj = cache_new_obj(vcpu->vm, c->id);
 		if (!obj)
 			break;
 		c->objs[c->nobjs++] = obj;
 	}
-	trace_simple((u16)vcpu->id, HVT_CACHE_TOPUP, (u8)c->id, 0, 0,
-		     (u64)before, (u64)c->min, (u64)c->nobjs, 0, 0);
-	return c->nobjs >= c->min ? 0 : E_NOMEM;
 }
 
-/* Before the MMU lock: guarantee one translation's worth (seed 002). */
+/* Before the MMU lock: guarantee one translation's worth in every cache
+ * first (seed 002), then fill to capacity while memory allows, so most
+ * faults skip the allocator and a tight allocator still serves the minimum. */
 int mmu_topup_caches(struct mmu_vcpu *vcpu)
 {
-	int r = cache_topup(vcpu, &vcpu->page_cache);
-	if (!r)
-		r = cache_topup(vcpu, &vcpu->header_cache);
+	struct mmu_cache *caches[] = { &vcpu->page_cache, &vcpu->header_cache };
+	int before[2], r = 0;
+
+	for (int i = 0; i < 2; i++) {
+		before[i] = caches[i]->nobjs;
+		if (caches[i]->nobjs < caches[i]->min)
+			cache_fill(vcpu, caches[i], caches[i]->min);
+		if (caches[i]->nobjs < caches[i]->min)
+			r = E_NOMEM;
+	}
+	for (int i = 0; i < 2 && !r; i++)
+		if (before[i] < caches[i]->min)
+			cache_fill(vcpu, caches[i], MMU_CACHE_CAPACITY);
+	for (int i = 0; i < 2; i++)
+		if (before[i] < caches[i]->min)
+			trace_simple((u16)vcpu->id, HVT_CACHE_TOPUP, (u8)caches[i]->id, 0, 0,
+				     (u64)before[i], (u64)caches[i]->min, (u64)caches[i]->nobjs, 0, 0);
 	return r;
 }
 

@@ -265,6 +265,12 @@ static enum mmu_fault_result tdp_slow_fault(struct fault *fl)
 	struct memslot *slot;
 	struct mmu_op op;
 
+	/* Seed 002: a PCI hole is emulated, never mapped: answer before the
+	 * top-up so it costs no memory at all. A lockless look (QSBR keeps the
+	 * slot alive, L2); re-checked under the lock below. */
+	slot = memslot_lookup(vm, fl->gfn);
+	if (slot && (slot->flags & HC_MEM_ALLONES))
+		return fault_mmio(fl, HVT_MMIO_ALLONES, slot->id);
 	/* Seed 002: allocate before the lock; under it only the caches. */
 	if (mmu_topup_caches(vcpu))
 		return MMU_FAULT_ERROR;

@@ -7,6 +7,7 @@
 #include "../spte_decode.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,463 @@ static bool test_shared_removal(void)
 	return true;
 }
 
+
+/* ======================================================================== */
+/* MMIO SPTEs, the memslot generation, all-ones, read-only                  */
+/* ======================================================================== */
+static bool test_mmio_generation(int format)
+{
+	struct tvm t;
+	struct mmu_mmio m;
+	gpa_t gpa = 0x40000000;              /* a gap at 1 GiB */
+	int level;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, format, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 1024, 0, 0) == 0, "slot");
+	EXPECT(cpu_access(&t, 0, gpa, false, &m) == MMU_FAULT_MMIO && m.kind == HVT_MMIO_UNBACKED &&
+	       m.gpa == gpa && m.slot == -1, "gap -> MMIO");
+	u64 *sptep = tvm_leaf(&t, gpa >> 12, &level);
+	EXPECT(level == 1 && is_mmio_spte(&t.vm->fmt, *sptep), "MMIO SPTE installed");
+	EXPECT(mmio_spte_gen(*sptep) == (t.vm->memslot_gen & MMIO_GEN_MASK), "gen");
+	/* The next access hits the MMIO SPTE: RSVD / misconfig, emulated with
+	 * no lock and no SPTE write. */
+	u64 writes = tvm_stats(&t).spte_writes;
+	EXPECT(cpu_access(&t, 0, gpa, true, &m) == MMU_FAULT_MMIO, "cached MMIO");
+	EXPECT(tvm_stats(&t).spte_writes == writes, "cached MMIO wrote an SPTE");
+	/* A new memslot over the gap: the MMIO SPTE is stale and re-faults. */
+	EXPECT(mmu_memslot_create(t.vm, 1, gpa >> 12, 16, 0, 0) == 0, "slot over gap");
+	EXPECT(mmio_spte_gen(*sptep) != (t.vm->memslot_gen & MMIO_GEN_MASK), "gen not bumped");
+	EXPECT(cpu_access(&t, 0, gpa, true, NULL) == 0, "stale MMIO re-faulted into RAM");
+	sptep = tvm_leaf(&t, gpa >> 12, &level);
+	EXPECT(is_mmu_present_spte(*sptep) && is_writable_spte(&t.vm->fmt, *sptep), "mapped");
+	/* Delete it again: zapped, and MMIO comes back. */
+	EXPECT(mmu_memslot_delete(t.vm, 1) == 0, "delete");
+	EXPECT(cpu_access(&t, 0, gpa, false, &m) == MMU_FAULT_MMIO, "gap again");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* The generation wraps: every MMIO SPTE is zapped (M7). */
+static bool test_mmio_gen_wrap(void)
+{
+	struct tvm t;
+	struct mmu_mmio m;
+	int level;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_X86, true, 1), "create");
+	t.vm->memslot_gen = MMIO_GEN_MASK - 1;     /* two changes from wrapping */
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 16, 0, 0) == 0, "slot");
+	EXPECT(cpu_access(&t, 0, 0x100000, false, &m) == MMU_FAULT_MMIO, "gap");
+	u64 *sptep = tvm_leaf(&t, 0x100, &level);
+	EXPECT(is_mmio_spte(&t.vm->fmt, *sptep), "MMIO SPTE");
+	EXPECT(mmu_memslot_create(t.vm, 1, 0x200, 16, 0, 0) == 0, "slot (wraps)");
+	EXPECT(*sptep == t.vm->fmt.nonpresent_value, "MMIO SPTE survived the wrap");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* Seed 002: a PCI hole is emulated, never mapped; no page is allocated. */
+static bool test_allones(void)
+{
+	struct tvm t;
+	struct mmu_mmio m;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 1024, 0, 0) == 0, "ram");
+	EXPECT(mmu_memslot_create(t.vm, 1, 0xc0000, 0x40000, HC_MEM_ALLONES, 0) == 0, "hole");
+	long pages = host_pages_live();
+	u64 tables = tvm_stats(&t).tables_alloc;
+	for (gfn_t g = 0xc0000; g < 0x100000; g += 0x400) {
+		EXPECT(cpu_access(&t, 0, g << 12, g & 1, &m) == MMU_FAULT_MMIO, "hole access");
+		EXPECT(m.kind == HVT_MMIO_ALLONES && m.slot == 1, "kind %d slot %d", m.kind, m.slot);
+	}
+	EXPECT(host_pages_live() == pages, "pages allocated: %ld", host_pages_live() - pages);
+	EXPECT(tvm_stats(&t).tables_alloc == tables, "tables allocated");
+	EXPECT(tvm_stats(&t).backing_pages == 1024, "backing for the hole");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+static bool test_readonly(void)
+{
+	struct tvm t;
+	struct mmu_mmio m;
+	int level;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 1024, HC_MEM_READONLY, 0) == 0, "rom");
+	EXPECT(cpu_access(&t, 0, 0x5000, false, NULL) == 0, "read");
+	u64 *sptep = tvm_leaf(&t, 5, &level);
+	EXPECT(!is_writable_spte(&t.vm->fmt, *sptep) && !is_host_writable_spte(&t.vm->fmt, *sptep), "ro leaf");
+	EXPECT(cpu_access(&t, 0, 0x5000, true, &m) == MMU_FAULT_MMIO && m.kind == HVT_MMIO_READONLY, "write");
+	/* Make it writable: the next write upgrades the same leaf. */
+	EXPECT(mmu_memslot_set_flags(t.vm, 0, 0) == 0, "rw");
+	EXPECT(cpu_access(&t, 0, 0x5000, true, NULL) == 0, "write after rw");
+	EXPECT(mmu_memslot_set_flags(t.vm, 0, HC_MEM_READONLY) == 0, "ro again (zaps)");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* ======================================================================== */
+/* memory caches and allocation failures (seed 002)                          */
+/* ======================================================================== */
+static bool test_alloc_failure(void)
+{
+	struct tvm t;
+	struct mmu_config cfg = tvm_config(MMU_FORMAT_EPT, true, 1);
+
+	cfg.no_huge = true;
+	host_trace_reset();
+	EXPECT(tvm_create_cfg(&t, &cfg), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 64 * MIB2_PAGES, 0, 0) == 0, "slot");
+	/* Empty the caches' reserve by mapping far apart, then starve. */
+	struct mmu_vcpu *v = t.vcpu[0];
+	int min = v->page_cache.min + v->header_cache.min;
+	for (int n = 0; n < min + 2; n++) {
+		host_fail_allocs_after(n);
+		mmu_vcpu_exit_guest(v);
+		/* Drain the caches so the top-up must allocate. */
+		mmu_cache_free_all(t.vm, &v->page_cache);
+		mmu_cache_free_all(t.vm, &v->header_cache);
+		enum mmu_fault_result r = mmu_tdp_page_fault(v, (u64)n * MIB2_PAGES << 12, MMU_PF_WRITE, 0, NULL);
+		mmu_vcpu_enter_guest(v);
+		host_fail_allocs_after(-1);
+		if (n < min)
+			EXPECT(r == MMU_FAULT_ERROR, "n=%d: %d with the caches short", n, r);
+		else
+			EXPECT(r == MMU_FAULT_FIXED, "n=%d: %d", n, r);
+	}
+	EXPECT(tvm_stats(&t).faults_error >= 3, "errors counted");
+	EXPECT(host_trace_count(HVT_CACHE_TOPUP) >= 5, "top-ups traced");
+	/* Memslot creation fails cleanly too. */
+	host_fail_allocs_after(0);
+	EXPECT(mmu_memslot_create(t.vm, 1, 0x100000, 16, 0, 0) == E_NOMEM, "slot without memory");
+	host_fail_allocs_after(-1);
+	EXPECT(map_range(&t, 0, 4 * MIB2_PAGES, 64), "works again");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* A dry cache under the lock is an MMU bug: panic naming the cache. */
+static bool test_cache_dry_panics(void)
+{
+	int fds[2];
+	char out[512] = "";
+
+	EXPECT(pipe(fds) == 0, "pipe");
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		struct mmu_cache c;
+		mmu_cache_init(&c, MMU_CACHE_PAGES, "page tables", 3);
+		mmu_cache_alloc(&c);
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(out) - 1 && (n = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	EXPECT(WIFSIGNALED(status), "did not abort");
+	EXPECT(strstr(out, "page tables") && strstr(out, "have 0") && strstr(out, "min 3"),
+	       "message: %s", out);
+	return true;
+}
+
+/* ======================================================================== */
+/* volatile bits, fast page fault, dirty logging, aging (seed 004)          */
+/* ======================================================================== */
+/* No plain store ever hit a volatile SPTE; zapping a W !D leaf is atomic. */
+static bool test_volatile_writes(void)
+{
+	struct tvm t;
+	size_t n;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 1024, 0, 0) == 0, "slot");
+	struct mmu_config cfg = t.vm->cfg;
+	(void)cfg;
+	EXPECT(cpu_access(&t, 0, 0x1000, false, NULL) == 0, "read: W, no D");
+	EXPECT(mmu_zap_gfn_range(t.vm, 0, 1024) >= 1, "zap");
+	EXPECT(cpu_access(&t, 0, 0x1000, true, NULL) == 0, "write: W+D");
+	EXPECT(mmu_zap_gfn_range(t.vm, 0, 1024) >= 1, "zap");
+	const struct hvt_record *r = host_trace_sorted(&n);
+	int atomic_vol = 0, plain = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].type != HVT_SPTE_CHANGE || !(r[i].flags & HVT_F_LOCK_WRITE) || !(r[i].flags & HVT_F_LEAF))
+			continue;
+		if ((r[i].flags & HVT_F_VOLATILE) && !(r[i].flags & HVT_F_ATOMIC))
+			EXPECT(0, "plain store to a volatile SPTE at seq %llu", (unsigned long long)r[i].seq);
+		if (r[i].flags & HVT_F_VOLATILE)
+			atomic_vol++;
+		else
+			plain++;
+	}
+	EXPECT(atomic_vol >= 1 && plain >= 1, "atomic %d plain %d", atomic_vol, plain);
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* The CPU sets D between the zapper's read and its write: the D bit is
+ * not lost (compare-exchange retries), the page is logged. */
+static bool test_volatile_race_keeps_dirty(void)
+{
+	struct tvm t;
+	struct mmu_op op;
+	int level;
+	u64 bm[1];
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 64, HC_MEM_LOG_DIRTY, 0) == 0, "slot");
+	EXPECT(cpu_access(&t, 0, 0x3000, false, NULL) == 0, "read");
+	u64 *sptep = tvm_leaf(&t, 3, &level);
+	u64 stale = *sptep;                              /* the zapper's read */
+	__atomic_fetch_or(sptep, EPT_D, __ATOMIC_SEQ_CST); /* the CPU writes */
+	rw_write_lock(&t.vm->mmu_lock, 0);
+	mmu_op_init(&op, t.vm, NULL, true, HVT_SR_ZAP, HVT_FR_ZAP);
+	u64 replaced = tdp_update_spte_excl(&op, sptep, 3, 1, stale, spte_derive_zap, HVT_SR_ZAP);
+	mmu_op_finish(&op);
+	rw_write_unlock(&t.vm->mmu_lock);
+	EXPECT(replaced & EPT_D, "the D bit was lost");
+	EXPECT(op.lost == 1, "lost %llu", (unsigned long long)op.lost);
+	EXPECT(mmu_dirty_log_fetch_clear(t.vm, 0, bm, 1) == 1 && bm[0] == BIT(3), "log %llx", (unsigned long long)bm[0]);
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* A/D off: aging access-tracks, the next access is fixed by the fast path. */
+static bool test_fast_fault_access_track(void)
+{
+	struct tvm t;
+	int level;
+	size_t n;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, false, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 64, 0, 0) == 0, "slot");
+	EXPECT(map_range(&t, 0, 64, 1), "map");
+	EXPECT(mmu_age_gfn_range(t.vm, 0, 64) == 64, "young");
+	EXPECT(mmu_age_gfn_range(t.vm, 0, 64) == 0, "young after aging");
+	u64 *sptep = tvm_leaf(&t, 7, &level);
+	EXPECT(is_access_track_spte(&t.vm->fmt, *sptep), "not access-tracked");
+	u64 fast = tvm_stats(&t).fast_fixed;
+	EXPECT(cpu_access(&t, 0, 7 << 12, true, NULL) == 0, "access");
+	EXPECT(tvm_stats(&t).fast_fixed == fast + 1, "fast fixes %llu", (unsigned long long)(tvm_stats(&t).fast_fixed - fast));
+	EXPECT(!is_access_track_spte(&t.vm->fmt, *sptep) && is_writable_spte(&t.vm->fmt, *sptep), "restored");
+	EXPECT(mmu_age_gfn_range(t.vm, 0, 64) == 1, "one young page");
+	const struct hvt_record *r = host_trace_sorted(&n);
+	bool fast_rec = false, fix_rec = false;
+	for (size_t i = 0; i < n; i++) {
+		fast_rec |= r[i].type == HVT_FAST_FAULT && r[i].aux16 == HVT_FR_FIXED;
+		fix_rec |= r[i].type == HVT_SPTE_CHANGE && r[i].reason == HVT_SR_FAST_FIX;
+	}
+	EXPECT(fast_rec && fix_rec, "records fast %d fix %d", fast_rec, fix_rec);
+	EXPECT(host_trace_count(HVT_TLB_FLUSH) == 1, "aging flushed");   /* only NEW_ROOT */
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* Dirty log == pages written, in both modes, over several rounds. */
+static bool test_dirty_log(bool ad)
+{
+	struct tvm t;
+	u64 bm[8];
+	u64 npages = 512;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, ad, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, npages, 0, 0) == 0, "slot");
+	EXPECT(map_range(&t, 0, npages, 1), "prefault (huge)");
+	EXPECT(mmu_dirty_log_fetch_clear(t.vm, 0, bm, 8) == E_INVAL, "fetch while off");
+	EXPECT(mmu_dirty_log_enable(t.vm, 0, true) == 0, "enable");
+	for (int round = 0; round < 4; round++) {
+		u64 want[8] = {0};
+		unsigned seed = 12345u + (unsigned)round;
+		for (int i = 0; i < 40; i++) {
+			seed = seed * 1103515245u + 12345u;
+			gfn_t g = (seed >> 8) % npages;
+			bool write = (seed >> 4) & 1;
+			EXPECT(cpu_access(&t, 0, g << 12, write, NULL) == 0, "access");
+			if (write)
+				want[g / 64] |= BIT(g % 64);
+		}
+		long n = mmu_dirty_log_fetch_clear(t.vm, 0, bm, 8);
+		long wn = 0;
+		for (int w = 0; w < 8; w++) {
+			EXPECT(bm[w] == want[w], "round %d word %d: log %016llx written %016llx", round, w,
+			       (unsigned long long)bm[w], (unsigned long long)want[w]);
+			wn += __builtin_popcountll(want[w]);
+		}
+		EXPECT(n == wn, "count %ld want %ld", n, wn);
+		CONSISTENT(&t);
+	}
+	EXPECT(mmu_dirty_log_fetch_clear(t.vm, 0, bm, 1) == E_RANGE, "short bitmap");
+	EXPECT(mmu_dirty_log_enable(t.vm, 0, false) == 0, "disable");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* ======================================================================== */
+/* concurrency: vCPUs fault while another thread zaps (L1, L2, Q1, T2)      */
+/* ======================================================================== */
+struct race {
+	struct tvm *t;
+	int v;                   /* vCPU index, -1 for the zapper */
+	volatile int *stop;
+	u64 npages;
+	bool dirty;              /* also fetch the dirty log */
+	u64 *written;            /* pages written (bitmap), per vCPU thread */
+	int err;
+};
+
+static void *race_vcpu(void *arg)
+{
+	struct race *r = arg;
+	unsigned seed = 777u * (unsigned)(r->v + 1);
+
+	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED)) {
+		seed = seed * 1103515245u + 12345u;
+		gfn_t g = (seed >> 8) % r->npages;
+		bool write = (seed >> 3) & 1;
+		int res = cpu_access(r->t, r->v, g << 12, write, NULL);
+		if (res != 0) {
+			r->err = res;
+			break;
+		}
+		if (write && r->written)
+			__atomic_fetch_or(&r->written[g / 64], BIT(g % 64), __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *race_zapper(void *arg)
+{
+	struct race *r = arg;
+	unsigned seed = 4242u;
+
+	for (int i = 0; i < 1500; i++) {
+		sched_yield();   /* let the vCPUs map between zaps */
+		seed = seed * 1103515245u + 12345u;
+		gfn_t g = (seed >> 8) % r->npages;
+		u64 n = 1 + (seed >> 3) % 2048;
+		if (mmu_zap_gfn_range(r->t->vm, g, n) < 0)
+			r->err = 1;
+		if (i % 50 == 25)
+			mmu_age_gfn_range(r->t->vm, 0, r->npages);
+	}
+	__atomic_store_n(r->stop, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static bool test_race(int format, bool ad, bool per_table)
+{
+	struct tvm t;
+	struct mmu_config cfg = tvm_config(format, ad, 3);
+	pthread_t th[4];
+	struct race r[4];
+	volatile int stop = 0;
+	u64 npages = 8 * MIB2_PAGES;
+
+	cfg.flush_per_table = per_table;
+	host_trace_reset();
+	EXPECT(tvm_create_cfg(&t, &cfg), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, npages / 2, 0, 0) == 0, "slot 0");
+	EXPECT(mmu_memslot_create(t.vm, 1, npages / 2, npages / 2, HC_MEM_LOG_DIRTY, 0) == 0, "slot 1");
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct race){ .t = &t, .v = i < 3 ? i : -1, .stop = &stop, .npages = npages };
+		pthread_create(&th[i], NULL, i < 3 ? race_vcpu : race_zapper, &r[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < 4; i++)
+		EXPECT(!r[i].err, "thread %d error %d", i, r[i].err);
+	struct mmu_stats s = tvm_stats(&t);
+	EXPECT(s.faults > 100 && s.tables_freed > 0, "faults %llu freed %llu",
+	       (unsigned long long)s.faults, (unsigned long long)s.tables_freed);
+	printf("# race %s ad=%d per_table=%d: faults %llu fixed %llu retry %llu spurious %llu fast %llu "
+	       "lost cmpxchg %llu tables freed %llu flushes %llu\n", format == MMU_FORMAT_EPT ? "ept" : "npt",
+	       ad, per_table, (unsigned long long)s.faults, (unsigned long long)s.faults_fixed,
+	       (unsigned long long)s.faults_retry, (unsigned long long)s.faults_spurious,
+	       (unsigned long long)s.fast_fixed, (unsigned long long)s.spte_lost,
+	       (unsigned long long)s.tables_freed, (unsigned long long)s.flushes_remote);
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* Writers race a dirty-log fetcher: every page written is reported. */
+struct dirty_race { struct tvm *t; volatile int *stop; u64 *logged; u64 npages; int err; };
+
+static void *dirty_fetcher(void *arg)
+{
+	struct dirty_race *d = arg;
+	u64 bm[16];
+
+	for (int i = 0; i < 200; i++) {
+		long n = mmu_dirty_log_fetch_clear(d->t->vm, 0, bm, 16);
+		if (n < 0) {
+			d->err = (int)n;
+			break;
+		}
+		for (int w = 0; w < 16; w++)
+			d->logged[w] |= bm[w];
+	}
+	__atomic_store_n(d->stop, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static bool test_dirty_race(bool ad)
+{
+	struct tvm t;
+	pthread_t th[3];
+	struct race r[2];
+	struct dirty_race d;
+	volatile int stop = 0;
+	u64 npages = 1024, written[16] = {0}, logged[16] = {0}, bm[16];
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, ad, 2), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, npages, HC_MEM_LOG_DIRTY, 0) == 0, "slot");
+	d = (struct dirty_race){ .t = &t, .stop = &stop, .logged = logged, .npages = npages };
+	for (int i = 0; i < 2; i++) {
+		r[i] = (struct race){ .t = &t, .v = i, .stop = &stop, .npages = npages, .written = written };
+		pthread_create(&th[i], NULL, race_vcpu, &r[i]);
+	}
+	pthread_create(&th[2], NULL, dirty_fetcher, &d);
+	for (int i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	EXPECT(!r[0].err && !r[1].err && !d.err, "errors");
+	EXPECT(mmu_dirty_log_fetch_clear(t.vm, 0, bm, 16) >= 0, "last fetch");
+	for (int w = 0; w < 16; w++) {
+		logged[w] |= bm[w];
+		EXPECT((written[w] & ~logged[w]) == 0, "word %d: written %016llx logged %016llx", w,
+		       (unsigned long long)written[w], (unsigned long long)logged[w]);
+	}
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
 /* ======================================================================== */
 /* main                                                                     */
 /* ======================================================================== */
@@ -370,5 +828,24 @@ int main(void)
 	report("mmu.zap.per_table_flush", test_zap(true));
 	report("mmu.teardown.skip_nonpresent", test_teardown_skip());
 	report("mmu.teardown.shared_freezes_all", test_shared_removal());
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
+		snprintf(name, sizeof(name), "mmu.mmio.generation_%s", fmt_name(formats[i]));
+		report(name, test_mmio_generation(formats[i]));
+	}
+	report("mmu.mmio.generation_wrap", test_mmio_gen_wrap());
+	report("mmu.memslot.allones_no_pages", test_allones());
+	report("mmu.memslot.readonly", test_readonly());
+	report("mmu.cache.alloc_failure", test_alloc_failure());
+	report("mmu.cache.dry_panics", test_cache_dry_panics());
+	report("mmu.volatile.atomic_writes", test_volatile_writes());
+	report("mmu.volatile.race_keeps_dirty", test_volatile_race_keeps_dirty());
+	report("mmu.fastpf.access_track", test_fast_fault_access_track());
+	report("mmu.dirty.log_equals_written_ad", test_dirty_log(true));
+	report("mmu.dirty.log_equals_written_wrprot", test_dirty_log(false));
+	report("mmu.race.fault_vs_zap_ept", test_race(MMU_FORMAT_EPT, true, false));
+	report("mmu.race.fault_vs_zap_ept_noad", test_race(MMU_FORMAT_EPT, false, false));
+	report("mmu.race.fault_vs_zap_npt_per_table", test_race(MMU_FORMAT_X86, true, true));
+	report("mmu.race.dirty_log_ad", test_dirty_race(true));
+	report("mmu.race.dirty_log_wrprot", test_dirty_race(false));
 	return failures ? 1 : 0;
 }
