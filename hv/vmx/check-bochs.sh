@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# check-bochs.sh [--bench] HV_ELF GUEST_DIR: boot hv with guests in Bochs
+# (VMX + EPT) and check how each run ends. One line per scenario:
+#
+#   TEST hv_bochs.<name> PASS|FAIL <detail>
+#
+# A run passes when its status is the expected one (the guest's exit code,
+# or hv's own HV_STATUS_* from hv/core/panic.h), the expected text is on
+# the console, and no guest check printed FAIL. Logs: build/logs/hv-bochs/.
+#
+# --bench: boot hello once and print
+#   BENCH boot.bochs_s <seconds> s
+# (wall seconds from Bochs start to the guest's first console line).
+set -u
+bench=0
+[ "${1:-}" = "--bench" ] && { bench=1; shift; }
+hv=${1:-build/hv.elf}
+guests=${2:-build/guests}
+base=build/logs/hv-bochs
+mkdir -p "$base"
+
+HV_STATUS_VM_ERROR=112
+
+# name | guest | guest args | hv args | Bochs CPUs | expected status | text that must appear
+SCENARIOS=(
+	"hello|hello|mmu=tdp||1|0|hello from the guest"
+	"exit3|exit3|mmu=tdp||1|3|exiting with code 3"
+	"badcall|badcall|mmu=tdp||1|0|hv is still running"
+	"triple|triple|mmu=tdp||1|$HV_STATUS_VM_ERROR|guest triple fault"
+	"unbacked|unbacked|mmu=tdp||1|$HV_STATUS_VM_ERROR|unbacked gpa"
+)
+[ -n "${HV_BOCHS_SMP:-}" ] &&
+	SCENARIOS+=("smp|smp|mmu=tdp vcpus=2||2|0|TEST smp_cpu1 PASS")
+
+run_one() {
+	local name=$1 guest=$2 gargs=$3 hargs=$4 ncpu=$5 want=$6 text=$7
+	local dir=$base/$name log=$base/$name.log rc detail=""
+	local elf=$guests/$guest.elf
+	mkdir -p "$dir"
+	if [ ! -f "$elf" ] || [ ! -f "$hv" ]; then
+		echo "TEST hv_bochs.$name FAIL missing $hv or $elf"
+		return
+	fi
+	local trace_opt=()
+	[[ $hargs == *trace=port* ]] && trace_opt=(-T "$dir/trace.hvt")
+	if ! bash scripts/mkiso.sh "$dir/hvlab.iso" "$hv" "$hargs" "$elf" "$gargs" >"$log" 2>&1; then
+		echo "TEST hv_bochs.$name FAIL mkiso failed (see $log)"
+		return
+	fi
+	bash scripts/run-bochs.sh -q -t 60 -s "$ncpu" -d "$dir" "${trace_opt[@]}" \
+		"$dir/hvlab.iso" >>"$log" 2>&1
+	rc=$?
+	cat "$dir/com1.txt" >>"$log" 2>/dev/null
+	if [ "$rc" -ne "$want" ]; then
+		detail="status $rc, want $want"
+	elif ! tr -d '\r' <"$log" | grep -qF -- "$text"; then
+		detail="no \"$text\" on the console"
+	elif tr -d '\r' <"$dir/com1.txt" | grep -qE '^TEST [^ ]+ FAIL'; then
+		detail="guest check failed: $(tr -d '\r' <"$dir/com1.txt" | grep -m1 -E '^TEST [^ ]+ FAIL')"
+	fi
+	if [ -n "$detail" ]; then
+		echo "TEST hv_bochs.$name FAIL $detail (log: $log)"
+	else
+		echo "TEST hv_bochs.$name PASS status $rc"
+	fi
+}
+
+if [ "$bench" -eq 1 ]; then
+	dir=$base/bench
+	mkdir -p "$dir"
+	bash scripts/mkiso.sh "$dir/hvlab.iso" "$hv" "" "$guests/hello.elf" "mmu=tdp" >/dev/null 2>&1 ||
+		{ echo "bench-hv-bochs: mkiso failed" >&2; exit 1; }
+	t=$(bash scripts/run-bochs.sh -q -t 60 -d "$dir" -F '^guest: ' "$dir/hvlab.iso" 2>/dev/null |
+		awk '/^# first-line/ {print $3}')
+	[ -n "$t" ] || { echo "bench-hv-bochs: the guest printed nothing" >&2; exit 1; }
+	echo "BENCH boot.bochs_s $t s"
+	exit 0
+fi
+
+for s in "${SCENARIOS[@]}"; do
+	IFS='|' read -r name guest gargs hargs ncpu want text <<<"$s"
+	run_one "$name" "$guest" "$gargs" "$hargs" "$ncpu" "$want" "$text"
+done
