@@ -15,6 +15,7 @@
  *   reserved bit 51 in the PTE              #PF with RSVD (if MAXPHYADDR < 52)
  *   2 MiB page made read-only               write: #PF P|W
  *   one identity page remapped read-only    splits a 2 MiB mapping ("pagesize=2m")
+ *   RO made RW without INVLPG               at most one spurious #PF, then the write lands
  *   page only in another CR3                ok there, not present after switching back
  *   A and D bits                            set by the CPU in the leaf
  */
@@ -281,6 +282,34 @@ static void identity_split(void)
 	printf("permfault: identity page 0x%lx was mapped at level %d\n", f, level);
 }
 
+/*
+ * Make a read-only page writable without INVLPG (seed 000): the write may
+ * hit the stale read-only translation and fault once, but a #PF removes
+ * the TLB entries for the faulting address (SDM 4.10.4.1), so the retry
+ * must succeed. A hook resumes the faulting write at most 8 times; a
+ * (shadow) MMU that never installs the writable entry shows up as 8.
+ */
+static int upgrade_faults;
+
+static bool on_upgrade_fault(struct trapframe *tf)
+{
+	return ++upgrade_faults <= 8;   /* resume: re-execute the write */
+}
+
+static void upgrade_without_invlpg(void)
+{
+	gpa_t f;
+	gva_t g = fresh(0, &f);
+
+	CHECK_NOFAULT("pf_upgrade_read", probe_read(g));   /* caches the RO translation */
+	*vm_leaf(kernel_root, g, NULL) |= PTE_W;           /* no INVLPG on purpose */
+	fault_handler_t old = guest_set_fault_handler(VEC_PF, on_upgrade_fault);
+	*(volatile u64 *)g = 0xfeed;
+	guest_set_fault_handler(VEC_PF, old);
+	CHECKF("pf_upgrade_no_invlpg", upgrade_faults <= 1 && *(u64 *)f == 0xfeed,
+	       "%d faults before the write went through", upgrade_faults);
+}
+
 static void other_root(void)
 {
 	gpa_t f, other = vm_clone_root(kernel_root);
@@ -320,6 +349,7 @@ int main(void)
 	reserved_bit();
 	large_page();
 	identity_split();
+	upgrade_without_invlpg();
 	other_root();
 	accessed_dirty();
 	return check_exit_code();
