@@ -7,6 +7,7 @@
 #   make qemu-gdb          the same, stopped for gdb on a per-user port
 #       GUEST=hello MMU=tdp SMP=1 CPU=max MEM=32 ARGS="extra guest args"
 #   check-hv-qemu          the QEMU boot tests (hv/test/qemu-tests.sh)
+#   check-hv-unit          host unit tests (the MMIO instruction decoder)
 #   bench-hv               BENCH boot.tcg_s: wall seconds from QEMU start to the
 #                          guest's first console line
 #
@@ -69,6 +70,18 @@ else
 $(info hv/hv.mk: MMU_SRCS is empty (mmu/mmu.mk): build/hv.elf is not built)
 endif
 
+# ---- host unit tests of hv code that does not need the machine ----
+HV_UNIT_BIN := $(HV_BUILD)/test_emulate
+$(HV_UNIT_BIN): hv/test/test_emulate.c hv/core/emulate.c hv/core/emulate.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ hv/test/test_emulate.c hv/core/emulate.c
+
+ALL    += $(HV_UNIT_BIN)
+CHECKS += hv-unit
+
+check-hv-unit: $(HV_UNIT_BIN)
+	@$(HV_UNIT_BIN)
+
 # ---- running ----
 GUEST ?= hello
 MMU   ?= tdp
@@ -92,4 +105,4 @@ check-hv-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_TEST_GUES
 bench-hv: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf
 	@bash hv/test/bench-boot.sh
 
-.PHONY: qemu qemu-gdb check-hv-qemu bench-hv
+.PHONY: qemu qemu-gdb check-hv-qemu check-hv-unit bench-hv
