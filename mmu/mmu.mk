@@ -16,8 +16,9 @@ MMU_TEST_BIN  := $(BUILD)/mmu/test_tdp
 MMU_BENCH_BIN := $(BUILD)/mmu/bench_tdp
 MMU_FREE_OBJ  := $(BUILD)/mmu/free/mmu_free.o
 
-ALL     += $(MMU_TEST_BIN) $(MMU_FREE_OBJ)
+ALL     += $(MMU_TEST_BIN) $(MMU_BENCH_BIN) $(MMU_FREE_OBJ)
 CHECKS  += mmu
+BENCHES += tdp
 
 # Freestanding build of every MMU source: proves MMU_SRCS stays portable
 # (no libc, no libgcc helpers: the link below refuses undefined symbols
@@ -32,11 +33,11 @@ $(MMU_FREE_OBJ): $(patsubst mmu/%.c,$(BUILD)/mmu/free/%.o,$(MMU_TDP_SRCS))
 	if [ -n "$$bad" ]; then echo "mmu: freestanding objects need: $$bad" >&2; rm -f $@; exit 1; fi
 
 MMU_TEST_SRCS := mmu/test/host_env.c mmu/test/test_tdp.c
-$(MMU_TEST_BIN): $(MMU_TDP_SRCS) $(MMU_TEST_SRCS) mmu/test/host_env.h $(MMU_HDRS)
+$(MMU_TEST_BIN): $(MMU_TDP_SRCS) $(MMU_TEST_SRCS) mmu/test/host_env.h mmu/test/tdp_harness.h $(MMU_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ $(MMU_TDP_SRCS) $(MMU_TEST_SRCS) -lpthread
 
-$(MMU_BENCH_BIN): $(MMU_TDP_SRCS) mmu/test/host_env.c mmu/test/bench_tdp.c mmu/test/host_env.h $(MMU_HDRS)
+$(MMU_BENCH_BIN): $(MMU_TDP_SRCS) mmu/test/host_env.c mmu/test/bench_tdp.c mmu/test/host_env.h mmu/test/tdp_harness.h $(MMU_HDRS)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -o $@ $(MMU_TDP_SRCS) mmu/test/host_env.c mmu/test/bench_tdp.c -lpthread
 
