@@ -16,6 +16,8 @@
 
 #define DEBUG_EXIT_PORT  0xf4
 #define BOCHS_SHUTDOWN   0x8900
+#define COM1_LSR         (0x3f8 + 5)   /* 16550 line status register */
+#define LSR_TEMT         0x40
 
 /* Set by the first CPU to finish, so concurrent panics print once. */
 static volatile u32 finishing;
@@ -27,6 +29,10 @@ _Noreturn void hv_finish(int status)
 		halt_forever();
 	smp_stop_others();
 	printk("hv: exit status %d\n", status);
+	/* Bochs drops what the UART has not sent when it stops: wait until the
+	 * transmitter is empty (LSR bit 6, TEMT), bounded in case of no UART. */
+	for (u32 i = 0; i < 10000000 && !(inb(COM1_LSR) & LSR_TEMT); i++)
+		cpu_relax();
 	outl(DEBUG_EXIT_PORT, (u32)status);
 	for (const char *s = "Shutdown"; *s; s++)
 		outb(BOCHS_SHUTDOWN, (u8)*s);
