@@ -19,15 +19,16 @@
  * Access rights (SDM 4.6.1, APM 5.6). eff is the AND of the rights of every
  * level; a "user-mode address" is one with U/S=1 at every level.
  *
- *   access              user-mode address          supervisor-mode address
- *   ------------------  -------------------------  -----------------------
- *   user read           ok                         fault
- *   user write          needs W                    fault
- *   user fetch          needs X                    fault
- *   supv read           SMAP: needs AC & explicit  ok
- *   supv write          SMAP: needs AC & explicit; WP=1: needs W
- *                       WP=1: needs W
- *   supv fetch          fault if SMEP; needs X     needs X
+ *   access        user-mode address               supervisor-mode address
+ *   ------------  ------------------------------  -----------------------
+ *   user read     ok                              fault
+ *   user write    needs W (whatever CR0.WP)       fault
+ *   user fetch    needs X                         fault
+ *   supv read     SMAP: needs AC=1 and explicit   ok
+ *   supv write    as supv read; WP=1: needs W     WP=1: needs W
+ *   supv fetch    SMEP: fault; else needs X       needs X
+ *
+ * (X is cleared only by XD with EFER.NXE=1; SMEP ignores AC.)
  */
 bool gwalk_permission_fault(const struct gwalk_cpu *cpu, u32 access, u32 eff)
 {
@@ -52,15 +53,16 @@ bool gwalk_permission_fault(const struct gwalk_cpu *cpu, u32 access, u32 eff)
 /*
  * The #PF error code (SDM 4.7, Figure 4-12):
  *
- *   31   16 15  ..  6   5   4    3    2   1   0
- *  +-------+--------+---+----+----+---+---+---+
- *  |  SGX  |  rsvd  | PK| I/D|RSVD|U/S|W/R| P |
- *  +-------+--------+---+----+----+---+---+---+
+ *   31..16  15   14..8   7    6    5   4    3    2   1   0
+ *  +------+----+------+----+----+---+----+----+---+---+---+
+ *  | rsvd |SGX | rsvd |HLAT| SS | PK| I/D|RSVD|U/S|W/R| P |
+ *  +------+----+------+----+----+---+----+----+---+---+---+
  *
  * W/R and U/S describe the access; I/D is reported only when SMEP is on or
  * NX is usable (CR4.PAE=1 and EFER.NXE=1); P is 0 only for a not-present
  * entry (a reserved-bit fault has P=1: hardware reports 9, QEMU TCG 8, see
- * /work/shared/PLATFORMS.md). PK is never set: hvlab does not offer PKE.
+ * /work/shared/PLATFORMS.md). PK, SS, HLAT and SGX are never set: hvlab
+ * offers none of those features to guests.
  */
 static u32 fault_error_code(const struct gwalk_cpu *cpu, u32 access, u32 kind)
 {
