@@ -22,7 +22,7 @@ VIZ_SAN_OBJS   := $(VIZ_MODEL:%=$(VIZ_OBJDIR)/san/%.o)
 
 ALL += $(BUILD)/hvtui
 CHECKS += viz
-# BENCHES += tui  (registered with bench.sh)
+BENCHES += tui
 
 $(VIZ_OBJDIR)/%.o: $(VIZ_DIR)/%.c
 	@mkdir -p $(@D)

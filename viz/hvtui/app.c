@@ -207,14 +207,20 @@ int app_fault_effects(struct app *a, const struct hvt_event *fault, s64 *seqs, i
 	return n;
 }
 
+/* A fault handler's records lie within this many events of its start: the
+ * bound keeps the look-up O(window) when no fault of that vCPU is open. */
+#define FAULT_WINDOW 65536
+
 s64 app_cause_of(struct app *a, const struct hvt_event *ev)
 {
 	static const char sql_fault[] = "SELECT seq FROM events WHERE type = 3 AND vcpu = ?2"
-					" AND seq < ?1 ORDER BY seq DESC LIMIT 1";
+					" AND seq < ?1 AND seq >= ?3 ORDER BY seq DESC LIMIT 1";
 	static const char sql_end[] = "SELECT seq FROM events WHERE type = 4 AND b = ?1";
-	s64 args[2] = { ev->seq, ev->vcpu }, fault, end;
+	s64 args[3] = { ev->seq, ev->vcpu, ev->seq - FAULT_WINDOW }, fault, end;
 
-	if (tracedb_query_s64(a->r.db, sql_fault, args, 2, &fault))
+	if (ev->vcpu == HVT_NO_VCPU) /* VMM context: no vCPU fault in progress */
+		return -1;
+	if (tracedb_query_s64(a->r.db, sql_fault, args, 3, &fault))
 		return -1;
 	if (tracedb_query_s64(a->r.db, sql_end, &fault, 1, &end) == 0 && end < ev->seq)
 		return -1; /* that fault had ended: not its doing */
