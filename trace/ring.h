@@ -47,6 +47,7 @@
 #define HVLAB_TRACE_RING_H
 
 #include "hvt_format.h"
+#include "../include/hvlab/atomic.h"
 
 #define HVT_DESC_BYTES 4096u    /* the descriptor's page; rings follow it */
 

@@ -82,3 +82,17 @@ check-trace: $(TRACE_CHECK_BINS)
 CHECKS += trace
 
 .PHONY: check-trace
+
+# Figures.
+$(TRACE_BUILD)/ring_bench: trace/bench/ring_bench.c trace/ring.c $(TRACE_DEPS) | $(TRACE_BUILD)
+	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -o $@ trace/bench/ring_bench.c trace/ring.c -lpthread
+
+$(TRACE_BUILD)/sqlite_limit: trace/bench/sqlite_limit.c $(TRACE_DEPS) | $(TRACE_BUILD)
+	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -o $@ trace/bench/sqlite_limit.c -lsqlite3
+
+bench-trace: $(BUILD)/hvtrace $(TRACE_BUILD)/ring_bench $(TRACE_BUILD)/sqlite_limit
+	@bash trace/bench/bench.sh $(BUILD)
+
+BENCHES += trace
+
+.PHONY: bench-trace
