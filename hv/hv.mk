@@ -82,6 +82,25 @@ CHECKS += hv-unit
 check-hv-unit: $(HV_UNIT_BIN)
 	@$(HV_UNIT_BIN)
 
+# ---- hv's own test guests (hv/test/guests/NAME/main.c), linked with the
+# guest runtime that guests/guests.mk builds (guests/lib) ----
+HV_TGUEST_LIB = $(patsubst guests/%,$(BUILD)/guests/obj/%.o,$(wildcard guests/lib/*.c guests/lib/*.S))
+HV_TGUESTS    := $(patsubst hv/test/guests/%/main.c,%,$(wildcard hv/test/guests/*/main.c))
+
+$(HV_BUILD)/tguests/obj/%.o: hv/test/guests/%.c
+	@mkdir -p $(@D)
+	$(FREE_CC) $(FREE_CFLAGS) $(INCLUDES) -Iguests/lib -MMD -MP -c $< -o $@
+
+$(HV_BUILD)/tguests/%.elf64: $(HV_BUILD)/tguests/obj/%/main.o $(HV_TGUEST_LIB) guests/lib/guest.ld
+	ld -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack -T guests/lib/guest.ld \
+		-o $@ $< $(HV_TGUEST_LIB)
+
+$(HV_BUILD)/tguests/%.elf: $(HV_BUILD)/tguests/%.elf64
+	objcopy -O elf32-i386 $< $@
+
+HV_TGUEST_ELFS := $(patsubst %,$(HV_BUILD)/tguests/%.elf,$(HV_TGUESTS))
+ALL += $(HV_TGUEST_ELFS)
+
 # ---- running ----
 GUEST ?= hello
 MMU   ?= tdp
@@ -99,7 +118,7 @@ qemu-gdb: $(BUILD)/hv.elf $(BUILD)/hv64.elf $(BUILD)/guests/$(GUEST).elf
 	@bash scripts/qemu-gdb.sh $(QEMU_RUN_ARGS)
 
 HV_TEST_GUESTS := hello exit3 triple badcall unbacked touch memslot permfault smp
-check-hv-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_TEST_GUESTS))
+check-hv-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_TEST_GUESTS)) $(HV_TGUEST_ELFS)
 	@bash hv/test/qemu-tests.sh
 
 bench-hv: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf

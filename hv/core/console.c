@@ -31,15 +31,29 @@ static void uart_putc(char c)
 	outb(COM1, (u8)c);
 }
 
+/* Take the console lock, but never forever: a CPU that panics while it (or
+ * a CPU that stopped) holds the lock must still get its message out. */
+static bool console_lock_bounded(void)
+{
+	for (u64 spin = 0; spin < 50000000; spin++) {
+		u32 expected = 0;
+		if (atomic_cmpxchg32(&console_lock.locked, &expected, 1))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
 void console_write(const char *s, size_t n)
 {
-	spin_lock(&console_lock);
+	bool locked = console_lock_bounded();
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
-	spin_unlock(&console_lock);
+	if (locked)
+		spin_unlock(&console_lock);
 }
 
 void vprintk(const char *fmt, va_list ap)

@@ -42,6 +42,9 @@ run smp2 0 '^TEST smp_cpu1 PASS' -T -g smp -s 2
 run nocap_npt 113 '^hv: cannot run: SVM without NPT' -T -g hello -c qemu64,+svm -m tdp
 run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hello -c qemu64,-svm
 run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
+# hv's own guest (hv/test/guests/lapic): emulated LAPIC, IPIs, HLT wake-up,
+# all-ones MMIO, ports without a device.
+run lapic_ipi 0 '^TEST lapic_ipi_cpu2 PASS' -T -g build/hv/tguests/lapic.elf -s 3
 
 # The trace: hv's rings in QEMU's shared RAM file, copied out by hvtrace
 # collect while QEMU runs (only when trace/ has built the tool).
