@@ -111,11 +111,15 @@ int mmu_memslot_create(struct mmu_vm *vm, int id, gfn_t base_gfn, u64 npages,
 	if (!allones) {
 		s->dirty_bitmap = env_zalloc(bitmap_bytes(npages));
 		s->owns_bitmap = true;
-		s->backing = backing;
-		if (!backing) {
-			s->backing = env_alloc_backing(npages, backing_align(vm, npages));
+		/* As aligned as a huge leaf could use, else less (fewer huge pages). */
+		for (u64 align = backing_align(vm, npages); !backing && !s->backing; align /= 512) {
+			s->backing = env_alloc_backing(npages, align);
 			s->owns_backing = true;
+			if (align == 1)
+				break;
 		}
+		if (backing)
+			s->backing = backing;
 		if (!s->dirty_bitmap || !s->backing) {
 			s->owns_backing = s->owns_backing && s->backing;
 			memslot_free_cb(vm, &s->rcu, true);

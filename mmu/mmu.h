@@ -77,7 +77,10 @@ int mmu_gpa_to_hpa(struct mmu_vm *vm, gpa_t gpa, bool write, hpa_t *hpa);
 /* Root to program into the EPTP / nCR3 (allocated on first call). */
 hpa_t mmu_tdp_root(struct mmu_vcpu *vcpu);
 /* Handle an EPT violation / misconfig or #NPF at gpa. Tops up the vCPU's
- * memory caches before taking the MMU lock (seed 002). */
+ * memory caches before taking the MMU lock (seed 002). Call it on the vCPU's
+ * own thread between mmu_vcpu_exit_guest and mmu_vcpu_enter_guest: the MMIO
+ * check and the fast path walk the tables without a lock and rely on the
+ * vCPU not passing a quiescent point meanwhile (mmu/DESIGN.md, L2). */
 enum mmu_fault_result mmu_tdp_page_fault(struct mmu_vcpu *vcpu, gpa_t gpa,
 					 u32 error /* MMU_PF_* */, u64 guest_rip,
 					 struct mmu_mmio *mmio);

@@ -28,7 +28,7 @@ static void init_ept(struct spte_format *f)
 	f->table_bits = EPT_R | EPT_W | EPT_X | SPTE_MMU_PRESENT;
 }
 
-static void init_x86(struct spte_format *f)
+static void init_x86(struct spte_format *f, int maxphyaddr)
 {
 	f->present_mask = X86_P;
 	f->writable_mask = X86_W;
@@ -38,9 +38,12 @@ static void init_x86(struct spte_format *f)
 	f->host_writable_mask = X86_HOST_WRITABLE;
 	f->accessed_mask = X86_A;   /* NPT always has A/D (REFERENCE 4) */
 	f->dirty_mask = X86_D;
-	/* P plus a reserved physical-address bit: #NPF with RSVD. */
-	f->mmio_mask = X86_P | X86_MMIO_MARKER;
-	f->mmio_value = X86_P | X86_MMIO_MARKER;
+	/* P plus a reserved physical-address bit: #NPF with RSVD (PLATFORMS.md:
+	 * detect by RSVD alone). Without a reserved bit, no MMIO SPTEs. */
+	if (maxphyaddr <= 51) {
+		f->mmio_mask = X86_P | X86_MMIO_MARKER;
+		f->mmio_value = X86_P | X86_MMIO_MARKER;
+	}
 	f->nonpresent_value = 0;
 	f->table_bits = X86_P | X86_W | X86_U | SPTE_MMU_PRESENT;
 }
@@ -54,13 +57,13 @@ void spte_format_init(struct spte_format *f, int format, int levels, bool ad_ena
 	/* A/D can only be switched off for EPT; NPT always has them. */
 	f->ad_enabled = format == MMU_FORMAT_EPT ? ad_enabled : true;
 	f->huge_mask = SPTE_HUGE;
-	if (maxphyaddr < 32 || maxphyaddr > 51)   /* the x86 MMIO marker is bit 51 */
-		maxphyaddr = maxphyaddr < 32 ? 32 : 51;
+	if (maxphyaddr < 32 || maxphyaddr > 52)
+		maxphyaddr = maxphyaddr < 32 ? 32 : 52;
 	f->pfn_mask = GENMASK(maxphyaddr - 1, PAGE_SHIFT);
 	if (format == MMU_FORMAT_EPT)
 		init_ept(f);
 	else
-		init_x86(f);
+		init_x86(f, maxphyaddr);
 	f->frozen_value = f->nonpresent_value | FROZEN_SPTE_BITS;
 }
 

@@ -136,7 +136,7 @@ struct spte_format {
 	u64 acc_track_saved_mask; /* of acc_track_mask, the bits saved (R, X) */
 	int acc_track_saved_shift;/* where saved bits go (54) */
 	u64 mmio_mask;          /* MMIO SPTE: (spte & mmio_mask) == mmio_value */
-	u64 mmio_value;
+	u64 mmio_value;         /* 0: MMIO SPTEs are not used (no marker bit) */
 	u64 nonpresent_value;   /* an empty SPTE (EPT: SVE, x86: 0) */
 	u64 frozen_value;       /* nonpresent_value | FROZEN_SPTE_BITS */
 	u64 table_bits;         /* bits of a non-leaf SPTE besides the pfn */
@@ -150,8 +150,10 @@ void spte_format_describe(const struct spte_format *f, struct hvt_spte_format *o
 static inline bool is_mmu_present_spte(u64 spte) { return (spte & SPTE_MMU_PRESENT) != 0; }
 static inline bool is_frozen_spte(const struct spte_format *f, u64 spte)
 { return spte == f->frozen_value; }
+/* mmio_value == 0: MMIO caching is off (x86 with MAXPHYADDR 52: no
+ * reserved physical-address bit is left to mark an MMIO SPTE). */
 static inline bool is_mmio_spte(const struct spte_format *f, u64 spte)
-{ return (spte & f->mmio_mask) == f->mmio_value && !is_mmu_present_spte(spte); }
+{ return f->mmio_value && (spte & f->mmio_mask) == f->mmio_value && !is_mmu_present_spte(spte); }
 static inline bool is_large_pte(const struct spte_format *f, u64 spte)
 { return (spte & f->huge_mask) != 0; }
 /* A leaf: level 1, or PS set above it. Meaningful for MMU-present SPTEs. */

@@ -104,7 +104,7 @@ size_t spte_decode(const struct hvt_spte_format *f, u64 spte, int level,
 		sb_puts(&sb, "FROZEN");
 	} else if (spte == f->nonpresent_value) {
 		sb_puts(&sb, "EMPTY");
-	} else if ((spte & f->mmio_mask) == f->mmio_value && !(spte & f->present_mask)) {
+	} else if (f->mmio_value && (spte & f->mmio_mask) == f->mmio_value && !(spte & f->present_mask)) {
 		sb_puts(&sb, "MMIO gfn=");
 		sb_hex(&sb, (spte & MMIO_SPTE_GFN_MASK) >> PAGE_SHIFT);
 		sb_puts(&sb, " gen=");

@@ -284,6 +284,8 @@ static enum mmu_fault_result tdp_slow_fault(struct fault *fl)
 		r = fault_mmio(fl, HVT_MMIO_ALLONES, slot->id);
 	} else if (slot && (slot->flags & HC_MEM_READONLY) && fl->write) {
 		r = fault_mmio(fl, HVT_MMIO_READONLY, slot->id);
+	} else if (!slot && !f->mmio_value) {
+		r = fault_mmio(fl, HVT_MMIO_UNBACKED, -1);   /* no MMIO caching */
 	} else if (!slot) {
 		/* A gap: cache it as an MMIO SPTE of this generation (M7). */
 		r = tdp_map(&op, fl, PG_LEVEL_4K, make_mmio_spte(f, fl->gfn, vm->memslot_gen), HVT_SR_MMIO);

@@ -403,6 +403,29 @@ static bool test_mmio_gen_wrap(void)
 	return true;
 }
 
+
+/* x86 with MAXPHYADDR 52: no reserved bit for a marker, no MMIO SPTEs. */
+static bool test_mmio_no_caching(void)
+{
+	struct tvm t;
+	struct mmu_config cfg = tvm_config(MMU_FORMAT_X86, true, 1);
+	struct mmu_mmio m;
+	int level;
+
+	cfg.maxphyaddr = 52;
+	host_trace_reset();
+	EXPECT(tvm_create_cfg(&t, &cfg), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 16, 0, 0) == 0, "slot");
+	for (int i = 0; i < 3; i++)
+		EXPECT(cpu_access(&t, 0, 0x100000, false, &m) == MMU_FAULT_MMIO && m.kind == HVT_MMIO_UNBACKED, "gap");
+	u64 *sptep = tvm_leaf(&t, 0x100, &level);
+	EXPECT(*sptep == t.vm->fmt.nonpresent_value, "an SPTE was installed");
+	EXPECT(tvm_stats(&t).faults == 3 && tvm_stats(&t).mmio_sptes == 0, "faults");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
 /* Seed 002: a PCI hole is emulated, never mapped; no page is allocated. */
 static bool test_allones(void)
 {
@@ -833,6 +856,7 @@ int main(void)
 		report(name, test_mmio_generation(formats[i]));
 	}
 	report("mmu.mmio.generation_wrap", test_mmio_gen_wrap());
+	report("mmu.mmio.no_caching_maxphyaddr52", test_mmio_no_caching());
 	report("mmu.memslot.allones_no_pages", test_allones());
 	report("mmu.memslot.readonly", test_readonly());
 	report("mmu.cache.alloc_failure", test_alloc_failure());
