@@ -51,6 +51,9 @@ $(BUILD):
 deps:
 	@bash scripts/deps.sh
 
+run:
+	@bash scripts/run.sh
+
 test: all
 	@bash scripts/test.sh $(CHECKS)
 
@@ -60,4 +63,4 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps test bench clean
+.PHONY: all deps run test bench clean
