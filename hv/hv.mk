@@ -100,6 +100,8 @@ $(HV_BUILD)/tguests/%.elf: $(HV_BUILD)/tguests/%.elf64
 
 HV_TGUEST_ELFS := $(patsubst %,$(HV_BUILD)/tguests/%.elf,$(HV_TGUESTS))
 ALL += $(HV_TGUEST_ELFS)
+# Keep the ELF64 (symbols, for gdb) and the objects: they are not intermediate.
+.SECONDARY: $(HV_TGUEST_ELFS:.elf=.elf64) $(patsubst %,$(HV_BUILD)/tguests/obj/%/main.o,$(HV_TGUESTS))
 
 # ---- running ----
 GUEST ?= hello

@@ -103,15 +103,10 @@ static bool bad_range(u64 gfn, u64 npages)
 	return !npages || gfn + npages < gfn || gfn + npages > (1ull << 40);
 }
 
-/* Weak while mmu/ grows: a build whose MMU lacks it answers HC_ENOSYS. */
-extern long mmu_zap_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages) __attribute__((weak));
-
 static s64 hc_zap_range(struct vcpu *v, const struct hc_args *a)
 {
 	if (bad_range(a->a0, a->a1))
 		return HC_EINVAL;
-	if (!mmu_zap_gfn_range)
-		return HC_ENOSYS;
 	return mmu_zap_gfn_range(v->vm->mmu, a->a0, a->a1);
 }
 
