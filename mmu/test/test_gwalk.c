@@ -324,6 +324,42 @@ static void test_matrix(const struct layout *lo_in, int max_shape, int min_vary_
 		report(name, false, "%s", why);
 }
 
+/*
+ * Rights across all levels at once: every combination of R/W, U/S, XD on
+ * each of the 4 levels of a 4-level 4K walk (8^4), x 64 controls x 8 accesses.
+ */
+static void test_matrix_rights(void)
+{
+	struct layout lo = layouts[0];
+	struct gwalk_cpu cpu;
+	char why[512] = "";
+	long walks = 0;
+	bool ok = true;
+
+	layout_slots(&lo);
+	layout_pages(&lo);
+	for (u32 combo = 0; combo < 4096 && ok; combo++)
+	for (u32 ctl = 0; ctl < 64 && ok; ctl++)
+	for (u32 ai = 0; ai < ARRAY_SIZE(all_accesses) && ok; ai++) {
+		for (int level = 4; level >= 1; level--)
+			put_entry(&lo, level, lo.next[level] | BIT(0) |
+				  combo_bits(((combo >> (3 * (level - 1))) & 7) << 1, 4));
+		make_cpu(&lo, ctl, &cpu, NULL);
+		walks++;
+		if (!compare_walk(&cpu, lo.gva, all_accesses[ai], why, sizeof(why), NULL) ||
+		    !slots_equal(&lo, why, sizeof(why))) {
+			size_t used = strlen(why);
+			snprintf(why + used, sizeof(why) - used, " [rights %#o ctl %#x %s]", combo, ctl,
+				 access_name(all_accesses[ai]));
+			ok = false;
+		}
+	}
+	if (ok)
+		report("gwalk_matrix_4level_rights", true, "%ld walks: R/W, U/S, XD on all 4 levels at once", walks);
+	else
+		report("gwalk_matrix_4level_rights", false, "%s", why);
+}
+
 /* ------------------------------------------------------------------------
  * Hand-written cases: the rules as the SDM states them, independent of
  * both the walker and the reference model. 4-level paging, 4 KiB page; the
@@ -1094,6 +1130,7 @@ int main(int argc, char **argv)
 	test_matrix(&layouts[1], 1, 5);
 	test_matrix(&layouts[2], 2, 1);
 	test_matrix(&layouts[3], 2, 1);
+	test_matrix_rights();
 	test_random();
 	return nfail ? 1 : 0;
 }
