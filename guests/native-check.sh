@@ -24,6 +24,7 @@ GUESTS=(
 	"touch|0|-m 64M|pages=64 big=16 pagesize=2m|TEST touch_2m PASS"
 	"permfault|0|-m 32M||TEST pf_ad_after_write PASS"
 	"permfault|0|-m 32M -cpu qemu64|pagesize=2m|TEST pf_ad_after_write PASS"
+	"stress|0|-m 32M -smp 4|vcpus=4|TEST stress_cpu3 PASS"
 	"badcall|0|-m 32M||not under hvlab, skipping"
 	"memslot|0|-m 32M||not under hvlab, skipping"
 )
