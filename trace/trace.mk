@@ -26,14 +26,14 @@ ALL += $(TRACE_BUILD)/ring_free.o
 
 # hvtrace: main, one file per subcommand, reader/writer/names modules.
 HVTRACE_LIB_SRCS := trace/hvtrace/reader.c trace/hvtrace/writer.c trace/hvtrace/names.c \
-                    trace/hvtrace/u64map.c trace/hvtrace/spte_str.c trace/hvtrace/record_str.c
+                    trace/hvtrace/u64map.c trace/hvtrace/record_str.c mmu/spte_decode.c
 HVTRACE_SRCS := trace/hvtrace/hvtrace.c trace/hvtrace/dump.c trace/hvtrace/import.c \
                 trace/hvtrace/import_meta.c trace/hvtrace/import_vtab.c trace/hvtrace/stats.c trace/hvtrace/check.c \
                 trace/hvtrace/export_chrome.c trace/hvtrace/collect.c \
                 trace/hvtrace/collect_shm.c trace/hvtrace/collect_stream.c trace/hvtrace/assemble.c \
                 trace/hvtrace/synth.c trace/hvtrace/synth_mmu.c \
                 $(HVTRACE_LIB_SRCS)
-HVTRACE_HDRS := $(wildcard trace/hvtrace/*.h) $(TRACE_DEPS)
+HVTRACE_HDRS := $(wildcard trace/hvtrace/*.h) $(TRACE_DEPS) mmu/spte_decode.h
 
 # schema.sql compiled in as a C string (import runs it).
 $(TRACE_BUILD)/schema_sql.c: trace/schema.sql | $(TRACE_BUILD)

@@ -1,12 +1,13 @@
 /*
  * record_str.c: record to text (record_str.h). One small formatter per
- * record type, chosen through a table indexed by type.
+ * record type, chosen through a table indexed by type. SPTEs are decoded
+ * by the MMU's own decoder (mmu/spte_decode.c) from the header's masks.
  */
 #include <stdio.h>
 #include <string.h>
 #include "names.h"
 #include "record_str.h"
-#include "spte_str.h"
+#include "../../mmu/spte_decode.h"
 
 typedef int (*fmt_fn)(const struct hvt_stream_header *h, const struct hvt_record *r,
 		      char *buf, size_t n);
@@ -31,11 +32,12 @@ static int fmt_spte(const struct hvt_stream_header *h, const struct hvt_record *
 {
 	char o[160], nw[160], fl[64];
 
+	spte_decode(&h->spte, r->c, r->level, o, sizeof(o));
+	spte_decode(&h->spte, r->d, r->level, nw, sizeof(nw));
 	return snprintf(buf, n, "gfn=0x%llx L%u %s %s old=0x%llx [%s] new=0x%llx [%s] "
 			"sptep=0x%llx root=0x%llx", X(r->a), r->level,
 			hvt_name(HVT_NT_SPTE_REASON, r->reason), flag_str(r->flags, fl, sizeof(fl)),
-			X(r->c), hvt_spte_str(&h->spte, r->c, o, sizeof(o)),
-			X(r->d), hvt_spte_str(&h->spte, r->d, nw, sizeof(nw)), X(r->b), X(r->e));
+			X(r->c), o, X(r->d), nw, X(r->b), X(r->e));
 }
 
 static int fmt_flush(const struct hvt_stream_header *h, const struct hvt_record *r,
@@ -70,10 +72,10 @@ static int fmt_fast_fault(const struct hvt_stream_header *h, const struct hvt_re
 {
 	char o[160], nw[160];
 
+	spte_decode(&h->spte, r->c, r->level, o, sizeof(o));
+	spte_decode(&h->spte, r->d, r->level, nw, sizeof(nw));
 	return snprintf(buf, n, "%s gpa=0x%llx error=0x%llx old=[%s] new=[%s] sptep=0x%llx",
-			hvt_name(HVT_NT_FAULT_RESULT, r->aux16), X(r->a), X(r->b),
-			hvt_spte_str(&h->spte, r->c, o, sizeof(o)),
-			hvt_spte_str(&h->spte, r->d, nw, sizeof(nw)), X(r->e));
+			hvt_name(HVT_NT_FAULT_RESULT, r->aux16), X(r->a), X(r->b), o, nw, X(r->e));
 }
 
 static int fmt_walk(const struct hvt_stream_header *h, const struct hvt_record *r,
