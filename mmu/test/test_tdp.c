@@ -701,7 +701,9 @@ static void *race_vcpu(void *arg)
 	struct race *r = arg;
 	unsigned seed = 777u * (unsigned)(r->v + 1);
 
-	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED)) {
+	/* Bounded, so the captured trace stays a few tens of MB under ASan. */
+	while (!__atomic_load_n(r->stop, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&r->t->vm->stats.faults, __ATOMIC_RELAXED) < 60000) {
 		seed = seed * 1103515245u + 12345u;
 		gfn_t g = (seed >> 8) % r->npages;
 		bool write = (seed >> 3) & 1;
