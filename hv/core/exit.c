@@ -60,18 +60,12 @@ static void exit_cpuid(struct vcpu *v, struct exit_info *e)
 	skip_insn(v, e, 2);
 }
 
-/* HLT: sleep until an interrupt. With interrupts off and nobody else to
- * wake it, a single vCPU would sleep forever: stop the VM instead. */
+/* HLT: sleep until an interrupt (with interrupts off, until an INIT). If
+ * that makes every vCPU wait forever, vcpu_set_state stops the VM. */
 static void exit_hlt(struct vcpu *v, struct exit_info *e)
 {
 	skip_insn(v, e, 1);
-	if (!(v->regs.rflags & BIT(9)) && v->vm->nr_vcpus == 1) {
-		vm_stop(v->vm, HV_STATUS_VM_ERROR,
-			"vCPU %d halted with interrupts disabled at rip 0x%lx: it can never wake up",
-			v->id, v->regs.rip);
-		return;
-	}
-	v->state = VCPU_HALTED;
+	vcpu_set_state(v, VCPU_HALTED);
 }
 
 static void exit_shutdown(struct vcpu *v, struct exit_info *e)

@@ -17,6 +17,42 @@
 #include "hv/core/x86.h"
 #include "mmu/mmu.h"
 
+/* ---- "stuck" vCPUs: waiting for a SIPI, or halted with interrupts off.
+ * Only another vCPU's INIT or SIPI can move them on; when every vCPU is
+ * stuck and none has one pending, nothing ever will: stop the VM with a
+ * message instead of letting the run hang until its time limit. ---- */
+
+static bool is_stuck(const struct vcpu *v, u32 state)
+{
+	return state == VCPU_WAIT_SIPI || (state == VCPU_HALTED && !(v->regs.rflags & BIT(9)));
+}
+
+static bool wake_pending(const struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		if (READ_ONCE(vm->vcpus[i].lapic.sipi_pending) ||
+		    READ_ONCE(vm->vcpus[i].lapic.init_pending))
+			return true;
+	return false;
+}
+
+void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
+{
+	struct vm *vm = v->vm;
+	bool before = is_stuck(v, v->state), after = is_stuck(v, state);
+
+	v->state = state;
+	if (before && !after)
+		atomic_fetch_sub32(&vm->nr_stuck, 1);
+	if (after && !before &&
+	    atomic_fetch_add32(&vm->nr_stuck, 1) + 1 == (u32)vm->nr_vcpus && !wake_pending(vm))
+		vm_stop(vm, HV_STATUS_VM_ERROR,
+			"vCPU %d %s at rip 0x%lx and every other vCPU is halted with interrupts "
+			"off or waiting for a SIPI: the guest can never continue", v->id,
+			state == VCPU_HALTED ? "halted with interrupts disabled" : "waits for a SIPI",
+			v->regs.rip);
+}
+
 static void vcpu_service_requests(struct vcpu *v)
 {
 	const struct vendor_ops *ops = v->vm->ops;
@@ -71,7 +107,7 @@ static void vcpu_wait_sipi(struct vcpu *v)
 	WRITE_ONCE(v->lapic.sipi_pending, 0);
 	WRITE_ONCE(v->lapic.init_pending, 0);
 	v->vm->ops->sipi(v, (u8)v->lapic.sipi_vector);
-	v->state = VCPU_RUNNABLE;
+	vcpu_set_state(v, VCPU_RUNNABLE);
 }
 
 /* After HLT: wait for an interrupt (or INIT) to make the vCPU runnable. */
@@ -79,11 +115,12 @@ static void vcpu_wait_event(struct vcpu *v)
 {
 	while (!vm_stopping(v->vm)) {
 		if (READ_ONCE(v->lapic.init_pending)) {
-			v->state = VCPU_WAIT_SIPI;
+			WRITE_ONCE(v->lapic.init_pending, 0);
+			vcpu_set_state(v, VCPU_WAIT_SIPI);
 			return;
 		}
 		if ((v->regs.rflags & BIT(9)) && vlapic_pending_vector(v) >= 0) {
-			v->state = VCPU_RUNNABLE;
+			vcpu_set_state(v, VCPU_RUNNABLE);
 			return;
 		}
 		cpu_relax();
@@ -97,7 +134,7 @@ void vcpu_run_loop(struct vcpu *v)
 	while (!vm_stopping(v->vm)) {
 		if (READ_ONCE(v->lapic.init_pending) && v->state != VCPU_WAIT_SIPI) {
 			WRITE_ONCE(v->lapic.init_pending, 0);
-			v->state = VCPU_WAIT_SIPI;       /* INIT: back to wait-for-SIPI */
+			vcpu_set_state(v, VCPU_WAIT_SIPI);   /* INIT: back to wait-for-SIPI */
 		}
 		if (v->state == VCPU_WAIT_SIPI) {
 			vcpu_wait_sipi(v);

@@ -43,6 +43,9 @@ struct vcpu {
 const char *exit_kind_name(enum exit_kind kind);
 void dump_exit(struct vcpu *v);
 
+/* Change state, keeping vm->nr_stuck (see vcpu.c) and stopping the VM
+ * when no vCPU can ever run again. */
+void vcpu_set_state(struct vcpu *v, enum vcpu_state state);
 /* Run this vCPU until the VM stops (called on its physical CPU). */
 void vcpu_run_loop(struct vcpu *v);
 /* Shared exit dispatch (exit.c). Returns normally; the VM may be stopping. */

@@ -77,6 +77,7 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 		v->id = i;
 		v->vm = vm;
 		v->state = i ? VCPU_WAIT_SIPI : VCPU_RUNNABLE;
+		vm->nr_stuck += i ? 1 : 0;
 		v->mmu = mmu_vcpu_create(vm->mmu, i);
 		if (!v->mmu)
 			panic("mmu_vcpu_create(%d) failed", i);
