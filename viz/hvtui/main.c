@@ -270,6 +270,17 @@ static int run_headless(struct app *a, const struct options *o)
 	return 0;
 }
 
+/* Checkpoint build progress, on stderr (before the screen starts). */
+static void show_progress(s64 done, s64 total)
+{
+	if (total < (1 << 21))
+		return;
+	fprintf(stderr, "\rhvtui: first open, building seek checkpoints: %3lld%%",
+		(long long)(done * 100 / total));
+	if (done + (1 << 20) >= total)
+		fprintf(stderr, "\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -294,6 +305,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hvtui: not a terminal; printing a summary (--dump for a screen)\n");
 		return run_summary(db);
 	}
+	if (isatty(2))
+		replay_progress = show_progress;
 	if (app_open(&a, db, o.interval, err, sizeof(err))) {
 		fprintf(stderr, "hvtui: %s: %s\n", db, err);
 		return 1;

@@ -238,6 +238,8 @@ int replay_seek_from_start(struct replay *r, s64 seq)
 
 /* ---- open / close --------------------------------------------------------- */
 
+void (*replay_progress)(s64 done, s64 total);
+
 /* One forward pass over the whole trace, snapshotting before every
  * interval-th event (R4). Leaves the state at the last event. */
 static int build_checkpoints(struct replay *r)
@@ -254,6 +256,8 @@ static int build_checkpoints(struct replay *r)
 		ev_from_row(st, &ev);
 		for (; !err && next <= ev.seq; next += r->ck.interval)
 			err = ckpt_put(&r->ck, next, &r->map, &r->cnt);
+		if (replay_progress && (ev.seq - r->info.first_seq) % (1 << 20) == 0)
+			replay_progress(ev.seq - r->info.first_seq, r->info.last_seq - r->info.first_seq + 1);
 		if (!err)
 			err = replay_apply(&r->map, &r->cnt, &r->info.fmt, &ev);
 	}

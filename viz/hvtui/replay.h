@@ -60,6 +60,9 @@ struct replay {
 	u64 replayed;                 /* events applied or undone so far (statistics) */
 };
 
+/* Called every 1M events while checkpoints are built (NULL: silent). */
+extern void (*replay_progress)(s64 done, s64 total);
+
 /* Opens a trace database; builds or loads checkpoints every interval events
  * (0 = default). Cursor at the first event. 0, or -1 with err. */
 int replay_open(struct replay *r, const char *path, s64 interval, char *err, size_t errlen);

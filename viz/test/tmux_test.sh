@@ -106,6 +106,16 @@ wait_for() {
 	done
 	return 1
 }
+# wait_for_seq_above N [SECONDS]: poll until the title's cursor seq exceeds N.
+wait_for_seq_above() {
+	local i seq
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		seq=$(tm capture-pane -p -t t | sed -n '1s/.* seq \([0-9]*\)\/.*/\1/p')
+		[ -n "$seq" ] && [ "$seq" -gt "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 alt_screen() { tm display-message -p -t t '#{alternate_on}'; }
 
 tm new-session -d -s t -x 80 -y 24 "env -i PATH=$PATH HOME=$HOME TERM=screen PS1='$ ' bash --norc --noprofile"
@@ -130,6 +140,14 @@ if wait_for "seq 0/" && [ "$(alt_screen)" = 1 ]; then
 	fi
 	tm resize-window -t t -x 80 -y 24
 	wait_for "seq $S/"
+	# Play: faster twice, then space; the cursor must move on its own.
+	tm send-keys -t t + + Space
+	if wait_for "[play 50/s]" && wait_for_seq_above $((S + 20)) 15; then
+		tm send-keys -t t Space
+		pass tmux.play "space plays at +/- speed: seq $S -> past $((S + 20))"
+	else
+		fail tmux.play "cursor did not advance"; tm capture-pane -p -t t | head -2 | sed 's/^/# /'
+	fi
 	tm send-keys -t t q
 	if wait_for "HVTUI_RC=0" && [ "$(alt_screen)" = 0 ]; then
 		pass tmux.quit_clean "q: exit 0, alternate screen off"
