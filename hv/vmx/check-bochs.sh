@@ -7,6 +7,7 @@
 # A run passes when its status is the expected one (the guest's exit code,
 # or hv's own HV_STATUS_* from hv/core/panic.h), the expected text is on
 # the console, and no guest check printed FAIL. Logs: build/logs/hv-bochs/.
+# HV_BOCHS_ONLY="hello smp" runs only the scenarios named.
 #
 # --bench: boot hello once and print
 #   BENCH boot.bochs_s <seconds> s
@@ -28,6 +29,8 @@ SCENARIOS=(
 	"badcall|badcall|mmu=tdp||1|0|hv is still running"
 	"triple|triple|mmu=tdp||1|$HV_STATUS_VM_ERROR|guest triple fault"
 	"unbacked|unbacked|mmu=tdp||1|$HV_STATUS_VM_ERROR|unbacked gpa"
+	"permfault|permfault|mmu=tdp||1|0|TEST pf_ad_after_write PASS"
+	"memslot|memslot|mmu=tdp||1|0|TEST memslot_final_delete_11 PASS"
 	"smp|smp|mmu=tdp vcpus=2||2|0|TEST smp_cpu1 PASS"
 )
 
@@ -79,5 +82,7 @@ fi
 
 for s in "${SCENARIOS[@]}"; do
 	IFS='|' read -r name guest gargs hargs ncpu want text <<<"$s"
+	# HV_BOCHS_ONLY="name ...": run only these scenarios (while debugging).
+	[ -n "${HV_BOCHS_ONLY:-}" ] && [[ " $HV_BOCHS_ONLY " != *" $name "* ]] && continue
 	run_one "$name" "$guest" "$gargs" "$hargs" "$ncpu" "$want" "$text"
 done
