@@ -59,7 +59,9 @@ struct mmu_mmio {
 
 /* ---- VM and vCPU lifetime ---- */
 struct mmu_vm   *mmu_vm_create(const struct mmu_config *cfg);
-void             mmu_vm_destroy(struct mmu_vm *vm);   /* exclusive teardown (seed 003) */
+/* Exclusive teardown (seed 003): one flush (env_tlb_flush must still work),
+ * then frees the tables, the memslots and any vCPU not yet destroyed. */
+void             mmu_vm_destroy(struct mmu_vm *vm);
 struct mmu_vcpu *mmu_vcpu_create(struct mmu_vm *vm, int vcpu_id);
 void             mmu_vcpu_destroy(struct mmu_vcpu *vcpu);
 
@@ -87,6 +89,10 @@ enum mmu_fault_result mmu_tdp_page_fault(struct mmu_vcpu *vcpu, gpa_t gpa,
 /* Zap [gfn, gfn+npages): one batched flush for the whole range (seed 001).
  * Returns the number of SPTEs zapped (>= 0) or a negative error. */
 long mmu_zap_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages);
+/* The same with the MMU lock held for read (added by mmu/): compare-
+ * exchange writes racing the faults; removed tables have every entry frozen
+ * (seed 003's shared path). From a vCPU thread outside guest mode only. */
+long mmu_zap_gfn_range_shared(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages);
 /* Dirty logging (seed 004). fetch_clear writes one bit per page of the slot
  * into bitmap (little-endian u64 words), clears the log, flushes, and
  * returns the number of dirty pages. */

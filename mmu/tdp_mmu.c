@@ -357,3 +357,24 @@ long mmu_zap_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages)
 	rw_write_unlock(&vm->mmu_lock);
 	return zapped;
 }
+
+/* The shared-lock variant (seed 003's other path): zaps with compare-
+ * exchange while faults run, and every removed table has ALL its entries
+ * frozen. Only from a vCPU outside guest mode: the walk then relies on
+ * QSBR like the fast path (L2), since a racing fault may retire a table
+ * under it. */
+long mmu_zap_gfn_range_shared(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages)
+{
+	struct mmu_vm *vm = vcpu->vm;
+	struct mmu_op op;
+	long zapped;
+
+	if (gfn + npages < gfn)
+		return E_INVAL;
+	rw_read_lock(&vm->mmu_lock);
+	mmu_op_init(&op, vm, vcpu, false, HVT_SR_ZAP, HVT_FR_ZAP);
+	zapped = tdp_zap_range(&op, gfn, gfn + npages);
+	mmu_op_finish(&op);   /* one flush, then retire (seed 001) */
+	rw_read_unlock(&vm->mmu_lock);
+	return zapped;
+}

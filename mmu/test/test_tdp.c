@@ -318,6 +318,35 @@ static bool test_teardown_skip(void)
 	return true;
 }
 
+
+/* The same sparse tree zapped with the lock for read: every entry of every
+ * removed table is frozen, present or not (seed 003's shared path). */
+static bool test_shared_zap_freezes_all(void)
+{
+	struct tvm t;
+	struct mmu_config cfg = tvm_config(MMU_FORMAT_EPT, true, 1);
+
+	cfg.no_huge = true;
+	host_trace_reset();
+	EXPECT(tvm_create_cfg(&t, &cfg), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 4 * MIB2_PAGES, 0, 0) == 0, "slot");
+	EXPECT(map_range(&t, 0, 4 * MIB2_PAGES, 128), "map");   /* 4 pages per table */
+	struct mmu_stats before = tvm_stats(&t);
+	mmu_vcpu_exit_guest(t.vcpu[0]);
+	long zapped = mmu_zap_gfn_range_shared(t.vcpu[0], 0, 4 * MIB2_PAGES);
+	mmu_vcpu_enter_guest(t.vcpu[0]);
+	struct mmu_stats after = tvm_stats(&t);
+	EXPECT(zapped == 4 + 16, "zapped %ld", zapped);
+	EXPECT(after.removed_writes - before.removed_writes == 4 * 512, "froze %llu",
+	       (unsigned long long)(after.removed_writes - before.removed_writes));
+	EXPECT(after.removed_skipped == before.removed_skipped, "skipped in shared mode");
+	EXPECT(after.flushes_remote - before.flushes_remote == 1, "one flush");
+	EXPECT(map_range(&t, 0, 4 * MIB2_PAGES, 128), "remap");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
 /* The shared-mode removal freezes every entry, empty ones too (seed 003). */
 static bool test_shared_removal(void)
 {
@@ -691,7 +720,7 @@ struct race {
 	int v;                   /* vCPU index, -1 for the zapper */
 	volatile int *stop;
 	u64 npages;
-	bool dirty;              /* also fetch the dirty log */
+	bool shared_zaps;        /* this vCPU also zaps with the lock for read */
 	u64 *written;            /* pages written (bitmap), per vCPU thread */
 	int err;
 };
@@ -707,6 +736,12 @@ static void *race_vcpu(void *arg)
 		seed = seed * 1103515245u + 12345u;
 		gfn_t g = (seed >> 8) % r->npages;
 		bool write = (seed >> 3) & 1;
+		if (r->shared_zaps && (seed >> 12) % 64 == 0) {
+			mmu_vcpu_exit_guest(r->t->vcpu[r->v]);
+			if (mmu_zap_gfn_range_shared(r->t->vcpu[r->v], g, 1 + (seed >> 5) % 1024) < 0)
+				r->err = -1;
+			mmu_vcpu_enter_guest(r->t->vcpu[r->v]);
+		}
 		int res = cpu_access(r->t, r->v, g << 12, write, NULL);
 		if (res != 0) {
 			r->err = res;
@@ -752,7 +787,8 @@ static bool test_race(int format, bool ad, bool per_table)
 	EXPECT(mmu_memslot_create(t.vm, 0, 0, npages / 2, 0, 0) == 0, "slot 0");
 	EXPECT(mmu_memslot_create(t.vm, 1, npages / 2, npages / 2, HC_MEM_LOG_DIRTY, 0) == 0, "slot 1");
 	for (int i = 0; i < 4; i++) {
-		r[i] = (struct race){ .t = &t, .v = i < 3 ? i : -1, .stop = &stop, .npages = npages };
+		r[i] = (struct race){ .t = &t, .v = i < 3 ? i : -1, .stop = &stop, .npages = npages,
+				      .shared_zaps = i == 2 };
 		pthread_create(&th[i], NULL, i < 3 ? race_vcpu : race_zapper, &r[i]);
 	}
 	for (int i = 0; i < 4; i++)
@@ -853,6 +889,7 @@ int main(void)
 	report("mmu.zap.per_table_flush", test_zap(true));
 	report("mmu.teardown.skip_nonpresent", test_teardown_skip());
 	report("mmu.teardown.shared_freezes_all", test_shared_removal());
+	report("mmu.zap.shared_freezes_all", test_shared_zap_freezes_all());
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
 		snprintf(name, sizeof(name), "mmu.mmio.generation_%s", fmt_name(formats[i]));
 		report(name, test_mmio_generation(formats[i]));
