@@ -22,7 +22,7 @@ HV_CORE_SRCS := hv/core/main.c hv/core/console.c hv/core/printf.c hv/core/string
                 hv/core/idt.c hv/core/isr.S hv/core/apic.c hv/core/smp.c \
                 hv/core/config.c hv/core/vendor_select.c hv/core/vm.c hv/core/loader.c \
                 hv/core/guestmem.c hv/core/vcpu.c hv/core/request.c hv/core/exit.c \
-                hv/core/io.c hv/core/msr.c hv/core/mmio.c hv/core/emulate.c \
+                hv/core/io.c hv/core/msr.c hv/core/cr.c hv/core/mmio.c hv/core/emulate.c \
                 hv/core/vlapic.c hv/core/hypercall.c hv/core/env.c hv/core/trace.c \
                 hv/core/trace_port.c hv/core/tsc.c
 HV_SVM_SRCS  := hv/svm/svm.c hv/svm/svm_cpu.c hv/svm/vmcb_init.c hv/svm/svm_exit.c \

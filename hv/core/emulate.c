@@ -305,3 +305,30 @@ int emulate_mmio(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, void *ct
 	v->vm->ops->skip_insn(v, in.len);
 	return 0;
 }
+
+/* MOV to CRn (0F 22 /r, mod = 3): the control register is ModRM.reg (with
+ * REX.R, for CR8), the source ModRM.rm (with REX.B). For CR-write exits
+ * when the CPU gives no decode assist (QEMU TCG). Returns 0 and fills
+ * *cr, *gpr (guest_regs order) and *len, or E_INVAL. */
+int emulate_mov_to_cr(struct vcpu *v, int *cr, int *gpr, u8 *len)
+{
+	static const int modrm_to_regs[16] = { 0, 2, 3, 1, 7, 6, 4, 5,
+					       8, 9, 10, 11, 12, 13, 14, 15 };
+	u8 b[15];
+	u64 cs_base;
+	int mode = v->vm->ops->code_mode(v, &cs_base);
+	size_t n = fetch_insn(v, b, mode), i = 0;
+	bool rex_r = false, rex_b = false;
+
+	if (mode == 64 && i < n && (b[i] & 0xf0) == 0x40) {
+		rex_r = b[i] & 4;
+		rex_b = b[i] & 1;
+		i++;
+	}
+	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0x22 || (b[i + 2] >> 6) != 3)
+		return E_INVAL;
+	*cr = ((b[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
+	*gpr = modrm_to_regs[(b[i + 2] & 7) | (rex_b ? 8 : 0)];
+	*len = (u8)(i + 3);
+	return 0;
+}

@@ -40,4 +40,9 @@ int emulate_decode(const u8 *bytes, size_t n, int mode, struct mmio_insn *out);
 int emulate_mmio(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, void *ctx,
 		 u64 *value_out, u8 *len_out, bool *write_out);
 
+/* Decode the MOV to CRn at the guest's RIP (CR-write exits without decode
+ * assists). Fills the CR number, the source register (guest_regs order)
+ * and the instruction length; E_INVAL if it is not a MOV to CR. */
+int emulate_mov_to_cr(struct vcpu *v, int *cr, int *gpr, u8 *len);
+
 #endif

@@ -102,6 +102,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[EXIT_SHUTDOWN] = exit_shutdown,
 	[EXIT_EXTINT] = exit_extint,
 	[EXIT_MSR] = exit_msr,
+	[EXIT_CR_WRITE] = exit_cr_write,
 };
 
 void exit_handle(struct vcpu *v, struct exit_info *e)

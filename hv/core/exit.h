@@ -11,6 +11,7 @@ void exit_io(struct vcpu *v, struct exit_info *e);          /* io.c */
 void exit_npf(struct vcpu *v, struct exit_info *e);         /* mmio.c */
 void exit_hypercall(struct vcpu *v, struct exit_info *e);   /* hypercall.c */
 void exit_msr(struct vcpu *v, struct exit_info *e);         /* msr.c */
+void exit_cr_write(struct vcpu *v, struct exit_info *e);    /* cr.c */
 
 /* Advance past the exiting instruction (len from the exit, or the given
  * fallback when the backend could not tell). */

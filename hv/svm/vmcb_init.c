@@ -11,7 +11,8 @@
  *
  * Intercepts (with mmu=tdp): INTR (kicks), NMI, SHUTDOWN, CPUID, HLT, I/O
  * through the IOPM, MSRs through the MSRPM, VMRUN (mandatory), VMMCALL and
- * the other SVM instructions (the guest gets no nested SVM). With
+ * the other SVM instructions (the guest gets no nested SVM), CR4 writes
+ * (hv/core/cr.c checks them against CPUID). With
  * mmu=shadow also CR0/CR3/CR4 writes, INVLPG and #PF.
  */
 #include "hv/svm/svm.h"
@@ -48,10 +49,11 @@ static void init_control(struct vcpu *v, struct vmcb_control *c)
 	c->tlb_control = SVM_TLB_FLUSH_ALL;    /* first entry: nothing stale */
 	c->int_ctl = SVM_INT_CTL_V_INTR_MASKING; /* host IF governs physical interrupts */
 	c->np_control = v->vm->mmu_mode == HVT_MMU_TDP ? 1 : 0;
+	c->intercept_cr = BIT(4) << 16;        /* CR4 writes: hv checks the bits (cr.c) */
 	if (v->vm->mmu_mode == HVT_MMU_SHADOW) {
 		/* Shadow paging: hv must see every CR0/CR3/CR4 write, INVLPG
 		 * and guest #PF (APM 15.9, 15.12). */
-		c->intercept_cr = (BIT(0) | BIT(3) | BIT(4)) << 16;
+		c->intercept_cr |= (BIT(0) | BIT(3)) << 16;
 		c->intercept_exceptions = BIT(14);
 		c->intercept_misc1 |= SVM_INTERCEPT1_INVLPG;
 	}

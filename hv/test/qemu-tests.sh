@@ -45,6 +45,7 @@ run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
 # hv's own guest (hv/test/guests/lapic): emulated LAPIC, IPIs, HLT wake-up,
 # all-ones MMIO, ports without a device.
 run hang 112 'the guest can never continue' -T -g build/hv/tguests/hang.elf -s 2
+run cr4 0 '^TEST cr4_vmxe_gp PASS' -T -g build/hv/tguests/cr4.elf
 run lapic_ipi 0 '^TEST lapic_ipi_cpu2 PASS' -T -g build/hv/tguests/lapic.elf -s 3
 
 # The trace: hv's rings in QEMU's shared RAM file, copied out by hvtrace
