@@ -51,10 +51,12 @@ void check_spte_transition(struct mmu_op *op, u64 old, u64 new_spte, int level, 
 	/* M7: MMIO SPTEs only at 4K. */
 	if (is_mmio_spte(f, new_spte) && level != PG_LEVEL_4K)
 		transition_panic(op, old, new_spte, level, gfn, "M7: MMIO SPTE above 4K");
-	/* Seed 004: a plain store must not be able to lose a volatile bit. */
+	/* L1: plain stores are only safe with the lock held for write. */
 	if (op->lock_write && !rw_held_write(&op->vm->mmu_lock))
-		transition_panic(op, old, new_spte, level, gfn, "L1: write lock not held");
-	(void)reason;
+		transition_panic(op, old, new_spte, level, gfn, "L1: exclusive write without the write lock");
+	/* Only a fault path may link a table or install a leaf / MMIO SPTE. */
+	if (new_p && (reason == HVT_SR_ZAP || reason == HVT_SR_TEARDOWN || reason == HVT_SR_FREEZE))
+		transition_panic(op, old, new_spte, level, gfn, "a zap that makes an SPTE present");
 }
 
 /* ---- mmu_check -------------------------------------------------------- */

@@ -117,8 +117,8 @@ struct mmu_vm {
 
 /* ---- one MMU operation (a fault, a zap, a teardown) ----------------------- */
 struct mmu_op {
-	struct mmu_vm *vm;
-	struct mmu_vcpu *vcpu;    /* NULL outside a vCPU */
+	struct mmu_vm *vm;        /* the VM operated on */
+	struct mmu_vcpu *vcpu;    /* the vCPU doing it (trace records), NULL outside a vCPU */
 	bool  lock_write;         /* lock held for write: plain/atomic stores */
 	bool  teardown;           /* VM teardown: reason TEARDOWN */
 	u8    zap_reason;         /* hvt_spte_reason used for zaps in this op */

@@ -119,10 +119,7 @@ bool tdp_write_spte(struct mmu_op *op, u64 *sptep, gfn_t gfn, int level,
 		.d = new_spte, .e = vm->root ? vm->root->hpa : 0,
 	};
 
-	check_spte_transition(op, *old, new_spte, level, gfn, reason);
-	if (op->lock_write && !rw_held_write(&vm->mmu_lock))
-		env_panic("mmu: exclusive SPTE write without the MMU lock held for write (L1), gfn %#llx",
-			  (unsigned long long)gfn);
+	check_spte_transition(op, *old, new_spte, level, gfn, reason);   /* incl. L1 */
 	if ((is_mmu_present_spte(*old) && is_last_spte(f, *old, level)) ||
 	    (is_mmu_present_spte(new_spte) && is_last_spte(f, new_spte, level)))
 		rec.flags |= HVT_F_LEAF;
