@@ -264,8 +264,9 @@ FROM (SELECT seq,
       FROM events WHERE type = 1 AND (flags & 2) = 0);
 
 -- INDEXES (S4: hvtrace import runs what follows after loading the rows)
-CREATE INDEX events_fault_end ON events(b) WHERE type = 4;
-CREATE INDEX events_sptep     ON events(b, a) WHERE type = 1;
-CREATE INDEX events_gfn       ON events(a) WHERE type = 1;
-CREATE INDEX events_pt_alloc  ON events(a) WHERE type = 8;
-CREATE INDEX events_pt_free   ON events(a) WHERE type = 9;
+CREATE INDEX events_type      ON events(type);                 -- next / previous record of a kind
+CREATE INDEX events_fault_end ON events(b) WHERE type = 4;     -- fault -> its fault_end (faults view)
+CREATE INDEX events_sptep     ON events(b, a) WHERE type = 1;  -- SPTE history by sptep (spte_intervals, T2)
+CREATE INDEX events_gfn       ON events(a) WHERE type = 1;     -- SPTE history by gfn
+CREATE INDEX events_pt_alloc  ON events(a) WHERE type = 8;     -- table hpa -> its allocs (pt_lifetimes)
+CREATE INDEX events_pt_free   ON events(a) WHERE type = 9;     -- table hpa -> its frees (pt_lifetimes)
