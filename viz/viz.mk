@@ -11,7 +11,7 @@ VIZ_OBJDIR := $(BUILD)/viz
 # The model: plain C, no ncurses (replay.h).
 VIZ_MODEL  := spte_map tracedb checkpoint replay
 # The view, the keys and the terminal front end.
-VIZ_UI     := decode walk canvas view keys app expr term main
+VIZ_UI     := spte_decode decode walk canvas view keys app expr term main
 VIZ_LIBS   := -lsqlite3
 CURSES_LIBS := -lncursesw
 PYTHON     ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
@@ -25,6 +25,11 @@ CHECKS += viz
 BENCHES += tui
 
 $(VIZ_OBJDIR)/%.o: $(VIZ_DIR)/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
+
+# The MMU's SPTE decoder (mmu/spte_decode.c, freestanding) is built into hvtui.
+$(VIZ_OBJDIR)/spte_decode.o: mmu/spte_decode.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
 

@@ -31,8 +31,10 @@ int type_by_name(const char *name);
 int spte_bits(const struct hvt_spte_format *f, struct spte_bit out[SPTE_BITS_MAX]);
 bool spte_is_present(const struct hvt_spte_format *f, u64 v);
 bool spte_is_leaf(const struct hvt_spte_format *f, u64 v, unsigned level);
-/* "P W U A D hw mw pfn 0x1234" / "not present" / "frozen" / "mmio". */
+/* Text of one SPTE, by the MMU's decoder (mmu/spte_decode.h). */
 void spte_describe(const struct hvt_spte_format *f, u64 v, unsigned level, char *buf, size_t len);
+void spte_describe_local(const struct hvt_spte_format *f, u64 v, unsigned level, char *buf,
+			 size_t len);
 /* "+W -D pfn 0x12 -> 0x34" for old -> new; "no change" if equal. */
 void spte_diff(const struct hvt_spte_format *f, u64 old, u64 new, char *buf, size_t len);
 /* Fault error code / exit qualification spelled out. */

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #define DETAIL_ROWS 4
-#define PATH_ROWS   5
-#define COUNT_ROWS  3
+#define PATH_ROWS   4
+#define COUNT_ROWS  4
 #define U(x) ((unsigned long long)(x))
 
 /* Row positions of the panes for a canvas height. */
@@ -249,7 +249,7 @@ static void draw_path(struct app *a, struct canvas *c, const struct layout *l,
 	struct walk_step s[WALK_MAX];
 	char title[96], desc[160];
 	u64 frame, sel = 0;
-	int n = 0, i;
+	int n = 0, i, first;
 
 	if (!event_gfn(ev, a->r.info.mmu_mode, &frame)) {
 		canvas_rule(c, l->path_rule, "page-table path: this event names no gfn");
@@ -261,9 +261,10 @@ static void draw_path(struct app *a, struct canvas *c, const struct layout *l,
 	canvas_rule(c, l->path_rule, title);
 	n = path_for(a, ev, frame, s);
 	event_sptep(ev, &sel);
-	for (i = 0; i < n && i < PATH_ROWS; i++) {
+	first = n > PATH_ROWS ? n - PATH_ROWS : 0; /* 5-level: keep the leaf end */
+	for (i = first; i < n; i++) {
 		spte_describe(&a->r.info.fmt, s[i].value, s[i].level, desc, sizeof(desc));
-		canvas_printf(c, l->path_rule + 1 + i, 1,
+		canvas_printf(c, l->path_rule + 1 + i - first, 1,
 			      s[i].sptep == sel ? ST_CHANGED : s[i].live ? ST_NORMAL : ST_DIM,
 			      "L%u %#llx[%3u] 0x%016llx %s", s[i].level, U(s[i].table), s[i].index,
 			      U(s[i].value), desc);
@@ -305,14 +306,16 @@ static void draw_counters(struct app *a, struct canvas *c, const struct layout *
 	col = canvas_put(c, row, col, ST_DIM, " |");
 	put_counts(c, row, col, k->fault_by_result, HVT_FRES_MAX, fault_result_name);
 	col = canvas_printf(c, row + 1, 1, ST_NORMAL, "spte %llu:", U(k->by_type[HVT_SPTE_CHANGE]));
-	col = put_counts(c, row + 1, col, k->spte_by_reason, HVT_SR_MAX, spte_reason_name);
-	col = canvas_put(c, row + 1, col, ST_DIM, " |");
-	col = put_counts(c, row + 1, col, k->spte_by_level, 6, level_name);
+	put_counts(c, row + 1, col, k->spte_by_reason, HVT_SR_MAX, spte_reason_name);
+	col = canvas_put(c, row + 2, 1, ST_NORMAL, "  by level:");
+	col = put_counts(c, row + 2, col, k->spte_by_level, 6, level_name);
 	if (k->lost_races)
-		canvas_printf(c, row + 1, col, ST_ALERT, " lost %llu", U(k->lost_races));
-	col = canvas_printf(c, row + 2, 1, ST_NORMAL, "flush %llu:", U(k->by_type[HVT_TLB_FLUSH]));
-	col = put_counts(c, row + 2, col, k->flush_by_reason, HVT_FR_MAX, flush_reason_name);
-	canvas_printf(c, row + 2, col, ST_DIM, " | live SPTEs %zu", a->r.map.count);
+		col = canvas_printf(c, row + 2, col, ST_ALERT, "  lost races %llu", U(k->lost_races));
+	canvas_printf(c, row + 2, col, ST_NORMAL, "  live SPTEs %zu", a->r.map.count);
+	col = canvas_printf(c, row + 3, 1, ST_NORMAL, "flush %llu:", U(k->by_type[HVT_TLB_FLUSH]));
+	col = put_counts(c, row + 3, col, k->flush_by_reason, HVT_FR_MAX, flush_reason_name);
+	col = canvas_put(c, row + 3, col, ST_DIM, " |");
+	put_counts(c, row + 3, col, k->flush_by_scope, HVT_FS_MAX, flush_scope_name);
 }
 
 /* ---- status line and help ------------------------------------------------------ */

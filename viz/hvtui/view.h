@@ -5,8 +5,8 @@
  *   row 0          title bar: trace, cursor / last seq, mode, filter, play
  *   rows 1..L      the event list around the cursor (grows with the height)
  *   rule + 4 rows  the selected event decoded
- *   rule + 5 rows  the page-table path, root to leaf, as of the cursor
- *   rule + 3 rows  counters so far
+ *   rule + 4 rows  the page-table path, root to leaf, as of the cursor
+ *   rule + 4 rows  counters so far
  *   last row       status: message, prompt or key hints
  */
 #ifndef HVTUI_VIEW_H
