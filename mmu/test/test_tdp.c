@@ -573,6 +573,82 @@ static bool test_cache_dry_panics(void)
 	return true;
 }
 
+
+/* Run fn in a child process; true if it aborted with a message holding want. */
+static bool child_panics(void (*fn)(void *), void *arg, const char *want, char *out, size_t len)
+{
+	int fds[2];
+	size_t got = 0;
+	ssize_t n;
+	int status;
+
+	if (pipe(fds))
+		return false;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		fn(arg);
+		_exit(0);
+	}
+	close(fds[1]);
+	while (got < len - 1 && (n = read(fds[0], out + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) && strstr(out, want);
+}
+
+/* Every SPTE write is checked (check_spte_transition): bad ones panic. */
+struct bad_write { u64 old, new_spte; int level; u8 reason; bool lock_write; const char *want; };
+static struct spte_format bw_fmt;
+
+static void do_bad_write(void *arg)
+{
+	struct bad_write *b = arg;
+	struct tvm t;
+	struct mmu_op op;
+
+	tvm_create(&t, MMU_FORMAT_EPT, true, 1);
+	if (b->lock_write)
+		rw_write_lock(&t.vm->mmu_lock, 0);
+	mmu_op_init(&op, t.vm, NULL, b->lock_write, HVT_SR_ZAP, HVT_FR_ZAP);
+	u64 spte = b->old, old = b->old;
+	tdp_write_spte(&op, &spte, 0, b->level, &old, b->new_spte, b->reason);
+}
+
+static bool test_transition_checks(void)
+{
+	struct spte_format *f = &bw_fmt;
+	char out[512];
+
+	spte_format_init(f, MMU_FORMAT_EPT, 4, true, 48);
+	u64 leaf = make_leaf_spte(f, 0x100, 1, true, true, true, false);
+	u64 other = make_leaf_spte(f, 0x200, 1, true, true, true, false);
+	u64 table = make_nonleaf_spte(f, 0x7000);
+	struct bad_write rows[] = {
+		{ leaf, other, 1, HVT_SR_MAP, false, "M2: leaf pfn changed in place" },
+		{ make_leaf_spte(f, 0x200, 2, true, true, true, false), table, 2, HVT_SR_MAP, false,
+		  "M4: table linked over a leaf" },
+		{ table, make_nonleaf_spte(f, 0x8000), 2, HVT_SR_MAP, false, "M4: table replaced in place" },
+		{ f->frozen_value, leaf, 1, HVT_SR_MAP, false, "M5: frozen SPTE may only become empty" },
+		{ f->nonpresent_value, leaf | 0 , 1, HVT_SR_ZAP, false, "a zap that makes an SPTE present" },
+		{ f->nonpresent_value, (leaf & ~EPT_MMU_WRITABLE), 1, HVT_SR_MAP, false, "S1: W without MMU-writable" },
+		{ f->nonpresent_value, make_mmio_spte(f, 0, 1), 2, HVT_SR_MMIO, false, "M7: MMIO SPTE above 4K" },
+		{ leaf, f->nonpresent_value, 1, HVT_SR_ZAP, true, "" },   /* lock held: fine (control row) */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		bool panicked = child_panics(do_bad_write, &rows[i], rows[i].want[0] ? rows[i].want : "PANIC",
+					     out, sizeof(out));
+		if (rows[i].want[0])
+			EXPECT(panicked, "row %zu: no panic '%s' (got: %.200s)", i, rows[i].want, out);
+		else
+			EXPECT(!panicked, "row %zu: control row panicked: %.200s", i, out);
+	}
+	return true;
+}
+
 /* ======================================================================== */
 /* volatile bits, fast page fault, dirty logging, aging (seed 004)          */
 /* ======================================================================== */
@@ -900,6 +976,7 @@ int main(void)
 	report("mmu.memslot.readonly", test_readonly());
 	report("mmu.cache.alloc_failure", test_alloc_failure());
 	report("mmu.cache.dry_panics", test_cache_dry_panics());
+	report("mmu.spte.transition_checks", test_transition_checks());
 	report("mmu.volatile.atomic_writes", test_volatile_writes());
 	report("mmu.volatile.race_keeps_dirty", test_volatile_race_keeps_dirty());
 	report("mmu.fastpf.access_track", test_fast_fault_access_track());
