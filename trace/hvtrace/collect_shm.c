@@ -9,8 +9,9 @@
  *   3. set consumer_attached; then loop: copy each ring's records out
  *      (head read with acquire), place them by seq, store tail (release)
  *   4. stop when desc->done is set and the rings are empty, or QEMU's pid
- *      is gone, or nothing moved for --timeout seconds; drain once more,
- *      then write OUT atomically (assemble.h)
+ *      is gone, or nothing moved for --timeout seconds, or SIGTERM/SIGINT
+ *      came (a run script ending the collector); drain once more, then
+ *      write OUT atomically (assemble.h)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,10 @@ struct shm {
 	char err[512];
 };
 
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
 static double now(void)
 {
 	struct timespec ts;
@@ -59,7 +64,7 @@ static int map_file(struct shm *s)
 	while ((fd = open(s->o->mem, O_RDWR)) < 0 || fstat(fd, &st) || st.st_size < 8192) {
 		if (fd >= 0)
 			close(fd);
-		if (now() > until)
+		if (now() > until || stop_signal)
 			return snprintf(s->err, sizeof(s->err), "%s: no RAM file after %.0f s: %s",
 					s->o->mem, s->o->timeout, fd < 0 ? strerror(errno) : "too small"), -1;
 		usleep(20000);
@@ -110,7 +115,7 @@ static int find_desc(struct shm *s)
 	double until = now() + s->o->timeout;
 
 	while (!(s->desc = scan(s))) {
-		if (now() > until || (s->o->pid && kill((pid_t)s->o->pid, 0) && errno == ESRCH))
+		if (now() > until || stop_signal || (s->o->pid && kill((pid_t)s->o->pid, 0) && errno == ESRCH))
 			return snprintf(s->err, sizeof(s->err), "%s: no trace descriptor with key 0x%llx "
 					"(magic %s at a page start) after %.0f s", s->o->mem,
 					X(s->o->key), HVT_SHM_MAGIC, s->o->timeout), -1;
@@ -155,11 +160,24 @@ static int qemu_gone(const struct shm *s)
 	return s->o->pid && kill((pid_t)s->o->pid, 0) && errno == ESRCH;
 }
 
-/* Step 3 and 4; returns 0 when the run ended cleanly. */
+/* Why to stop without hv's done flag, or NULL to go on. */
+static const char *stop_reason(const struct shm *s, double idle_since)
+{
+	if (stop_signal)
+		return "stopped by a signal";
+	if (qemu_gone(s))
+		return "QEMU exited";
+	if (now() - idle_since > s->o->timeout)
+		return "no progress before the timeout";
+	return NULL;
+}
+
+/* Step 3 and 4; returns 0 when the run ended (cleanly or not). */
 static int follow(struct shm *s)
 {
 	double idle_since = now();
 	u64 last_seq = s->desc->next_seq;
+	const char *why;
 	long n;
 
 	atomic_store32_release(&s->desc->consumer_attached, 1);
@@ -173,20 +191,17 @@ static int follow(struct shm *s)
 		if (n || s->desc->next_seq != last_seq) {
 			idle_since = now();
 			last_seq = s->desc->next_seq;
-			if (n < 4096)
-				nap(n);
-		} else if (qemu_gone(s) || now() - idle_since > s->o->timeout) {
-			if (drain_all(s) < 0)
-				return -1;
-			fprintf(stderr, "hvtrace collect: warning: %s, without hv's done flag; "
-				"keeping the %llu records so far\n",
-				qemu_gone(s) ? "QEMU exited" : "no progress before the timeout",
-				X(s->a.count));
-			return 0;
-		} else {
-			nap(0);
 		}
+		if ((why = stop_reason(s, idle_since)))
+			break;
+		if (n < 4096)
+			nap(n);
 	}
+	if (drain_all(s) < 0)
+		return -1;
+	fprintf(stderr, "hvtrace collect: warning: %s, without hv's done flag; keeping the "
+		"%llu records so far\n", why, X(s->a.count));
+	return 0;
 }
 
 static int finish(struct shm *s)
@@ -209,6 +224,8 @@ int collect_shm(const struct collect_opts *o)
 	struct shm s = { .o = o };
 	int rc;
 
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	if (map_file(&s))
 		return hvt_error("collect", "%s", s.err);
 	if (find_desc(&s) || hvt_asm_open(&s.a, o->out)) {

@@ -171,6 +171,16 @@ if [ $crc = 0 ] && out=$("$HV" check "$W/lossy.hvt" 2>&1); then
 	pass trace.collect.shm_lossy "$out"
 else fail trace.collect.shm_lossy "collect $crc: $(cat "$W/collect.out") $out"; fi
 
+# A run that never sets done: the run script ends the collector with SIGTERM.
+"$HV" collect --mem "$W/ram3.img" --key $K --out "$W/term.hvt" --timeout 60 >"$W/collect.out" 2>&1 &
+cpid=$!
+"$PROD" shm "$W/ram3.img" $K 100000 nodone
+sleep 0.5; kill -TERM $cpid; wait $cpid; crc=$?
+if [ $crc = 0 ] && grep -q 'stopped by a signal' "$W/collect.out" && out=$("$HV" check "$W/term.hvt" 2>&1) &&
+   echo "$out" | grep -q ' 100000 records'; then
+	pass trace.collect.shm_sigterm "kept every record: $out"
+else fail trace.collect.shm_sigterm "collect $crc: $(cat "$W/collect.out") $out"; fi
+
 expect_bad trace.collect.no_descriptor 'no trace descriptor with key 0x99' "$HV" collect --mem "$W/ram.img" --key 0x99 --out "$W/none.hvt" --timeout 1 &&
 	{ [ ! -e "$W/none.hvt" ] && pass trace.collect.no_descriptor "$(cat "$W/err")" || fail trace.collect.no_descriptor "output left"; }
 

@@ -2,10 +2,11 @@
  * producer.c: plays the hypervisor for the collect tests, with the real
  * rings (trace/ring.c) and 4 producer threads ("CPUs").
  *
- *   producer shm FILE KEY RECORDS [lossy]
+ *   producer shm FILE KEY RECORDS [lossy|nodone]
  *       FILE is a 16 MiB "RAM file" (as QEMU's memory-backend-file); the
  *       descriptor goes at physical 0x200000 (a page start, like hv's),
- *       256-record rings after it; sets done at the end.
+ *       256-record rings after it; sets done at the end (not with nodone:
+ *       a run that never finishes).
  *   producer stream FILE RECORDS
  *       no shared memory: the Bochs path. The stream header, then each CPU
  *       drains its own full ring into FILE (hvt_emit_sink), then the rest.
@@ -88,7 +89,7 @@ static void run_cpus(void)
 		pthread_join(t[i], NULL);
 }
 
-static int shm(const char *path, u64 key, int lossy)
+static int shm(const char *path, u64 key, int lossy, int done)
 {
 	struct hvt_stream_header h = header();
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -101,7 +102,8 @@ static int shm(const char *path, u64 key, int lossy)
 		return perror("mmap"), 1;
 	desc = hvt_shm_init(ram + DESC_PA, DESC_PA, hvt_shm_bytes(NCPU, 256), key, NCPU, lossy, &h);
 	run_cpus();
-	hvt_finish(desc);
+	if (done)
+		hvt_finish(desc);
 	munmap(ram, RAM);
 	close(fd);
 	return 0;
@@ -129,12 +131,15 @@ int main(int argc, char **argv)
 {
 	if (argc >= 5 && !strcmp(argv[1], "shm")) {
 		per_cpu = strtoull(argv[4], NULL, 0) / NCPU;
-		return shm(argv[2], strtoull(argv[3], NULL, 0), argc > 5);
+		const char *mode = argc > 5 ? argv[5] : "";
+
+		return shm(argv[2], strtoull(argv[3], NULL, 0), !strcmp(mode, "lossy"),
+			   strcmp(mode, "nodone") != 0);
 	}
 	if (argc == 4 && !strcmp(argv[1], "stream")) {
 		per_cpu = strtoull(argv[3], NULL, 0) / NCPU;
 		return port(argv[2]);
 	}
-	fprintf(stderr, "usage: producer shm FILE KEY RECORDS [lossy] | stream FILE RECORDS\n");
+	fprintf(stderr, "usage: producer shm FILE KEY RECORDS [lossy|nodone] | stream FILE RECORDS\n");
 	return 2;
 }
