@@ -66,11 +66,12 @@ int ckpt_open(struct ckpt_set *ck, sqlite3 *db, bool writable, s64 first_seq,
 	ck->first_seq = first_seq < 0 ? 0 : first_seq;
 	ck->interval = interval > 0 ? interval : CKPT_DEFAULT_INTERVAL;
 	ck->counters_size = counters_size;
-	ck->in_db = writable && sqlite3_exec(db, ckpt_schema, NULL, NULL, NULL) == SQLITE_OK;
-	if (ck->in_db && cached_set_matches(ck, last_seq)) {
+	if (cached_set_matches(ck, last_seq)) { /* readable even when read-only */
+		ck->in_db = true;
 		ck->count = count_for(ck, last_seq);
 		return 1;
 	}
+	ck->in_db = writable && sqlite3_exec(db, ckpt_schema, NULL, NULL, NULL) == SQLITE_OK;
 	if (!ck->in_db) {
 		ck->mem = calloc((size_t)count_for(ck, last_seq), sizeof(*ck->mem));
 		if (!ck->mem)

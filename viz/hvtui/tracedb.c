@@ -30,12 +30,11 @@ static int check_events_table(sqlite3 *db, char *err, size_t errlen)
 
 int tracedb_open(const char *path, sqlite3 **db, bool *writable, char *err, size_t errlen)
 {
-	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE, NULL);
+	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
 
-	*writable = rc == SQLITE_OK;
 	if (rc != SQLITE_OK) {
 		sqlite3_close(*db);
-		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
+		rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 	}
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open %s: %s", path, sqlite3_errstr(rc));
@@ -43,6 +42,7 @@ int tracedb_open(const char *path, sqlite3 **db, bool *writable, char *err, size
 		*db = NULL;
 		return -1;
 	}
+	*writable = sqlite3_db_readonly(*db, "main") == 0; /* also "file:x.db?mode=ro" */
 	sqlite3_busy_timeout(*db, 2000);
 	if (check_events_table(*db, err, errlen)) {
 		sqlite3_close(*db);
