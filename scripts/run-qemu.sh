@@ -83,7 +83,7 @@ rc=$?
 
 if [ -n "$collector_pid" ]; then
 	# hv marked the trace done before exiting; give the collector a moment.
-	for _ in $(seq 50); do kill -0 "$collector_pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 200); do kill -0 "$collector_pid" 2>/dev/null || break; sleep 0.1; done
 	kill "$collector_pid" 2>/dev/null
 	wait "$collector_pid" 2>/dev/null
 fi

@@ -30,11 +30,12 @@ bool vcpu_check_request(struct vcpu *v, u64 req)
 	return true;
 }
 
-/* Wait until v has left guest mode or entered anew (after its request
- * check), i.e. it no longer runs on state from before our request. */
-static void wait_for_exit(struct vcpu *v)
+/* Wait until v has left guest mode, or entered anew (then it passed its
+ * request check after our request), since entries was sampled. The sample
+ * must be taken BEFORE the kick: a vCPU that exits and re-enters quickly
+ * would otherwise be waited for until its next, maybe never coming, exit. */
+static void wait_for_exit(struct vcpu *v, u64 entries)
 {
-	u64 entries = READ_ONCE(v->entries);
 	while (READ_ONCE(v->mode) == IN_GUEST_MODE && READ_ONCE(v->entries) == entries &&
 	       !vm_stopping(v->vm))
 		cpu_relax();
@@ -42,20 +43,24 @@ static void wait_for_exit(struct vcpu *v)
 
 void vm_request_and_wait(struct vm *vm, u64 vcpu_mask, u64 req)
 {
-	bool kicked = false;
+	u64 sampled[HVT_MAX_CPUS];
+	u64 waitmask = 0;
+	struct pcpu *self = this_pcpu_safe();
+
 	for (int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
 		if (!(vcpu_mask & BIT(i)))
 			continue;
-		struct vcpu *v = &vm->vcpus[i];
 		atomic_fetch_or64(&v->requests, req);
-		smp_mb();
-		if (READ_ONCE(v->mode) == IN_GUEST_MODE && v->pcpu != this_pcpu_safe()) {
+		smp_mb();                 /* pairs with the mb after mode = IN_GUEST */
+		if (READ_ONCE(v->mode) == IN_GUEST_MODE && v->pcpu && v->pcpu != self) {
+			sampled[i] = READ_ONCE(v->entries);
+			waitmask |= BIT(i);
 			apic_send_fixed(v->pcpu->apic_id, KICK_VECTOR);
-			kicked = true;
 		}
 	}
-	trace_request(req, vcpu_mask, kicked);
+	trace_request(req, vcpu_mask, waitmask != 0);
 	for (int i = 0; i < vm->nr_vcpus; i++)
-		if ((vcpu_mask & BIT(i)) && vm->vcpus[i].pcpu != this_pcpu_safe())
-			wait_for_exit(&vm->vcpus[i]);
+		if (waitmask & BIT(i))
+			wait_for_exit(&vm->vcpus[i], sampled[i]);
 }

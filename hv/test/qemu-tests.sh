@@ -42,6 +42,8 @@ run smp2 0 '^TEST smp_cpu1 PASS' -T -g smp -s 2
 run nocap_npt 113 '^hv: cannot run: SVM without NPT' -T -g hello -c qemu64,+svm -m tdp
 run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hello -c qemu64,-svm
 run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
+# Zaps and aging with remote TLB flushes while 3 vCPUs fault (request + kick + wait).
+run stress3 0 '^TEST stress_cpu2 PASS' -T -g stress -s 3
 # hv's own guest (hv/test/guests/lapic): emulated LAPIC, IPIs, HLT wake-up,
 # all-ones MMIO, ports without a device.
 run hang 112 'the guest can never continue' -T -g build/hv/tguests/hang.elf -s 2
