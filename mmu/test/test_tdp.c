@@ -661,8 +661,6 @@ static bool test_volatile_writes(void)
 	host_trace_reset();
 	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, true, 1), "create");
 	EXPECT(mmu_memslot_create(t.vm, 0, 0, 1024, 0, 0) == 0, "slot");
-	struct mmu_config cfg = t.vm->cfg;
-	(void)cfg;
 	EXPECT(cpu_access(&t, 0, 0x1000, false, NULL) == 0, "read: W, no D");
 	EXPECT(mmu_zap_gfn_range(t.vm, 0, 1024) >= 1, "zap");
 	EXPECT(cpu_access(&t, 0, 0x1000, true, NULL) == 0, "write: W+D");
@@ -742,6 +740,67 @@ static bool test_fast_fault_access_track(void)
 	}
 	EXPECT(fast_rec && fix_rec, "records fast %d fix %d", fast_rec, fix_rec);
 	EXPECT(host_trace_count(HVT_TLB_FLUSH) == 1, "aging flushed");   /* only NEW_ROOT */
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+
+/* A/D on: aging clears A (atomically: the leaf is volatile), never
+ * flushes; the CPU sets A again on the next access without a fault. */
+static bool test_age_ad(void)
+{
+	struct tvm t;
+	int level;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_X86, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 2048, 0, 0) == 0, "slot");
+	EXPECT(cpu_access(&t, 0, 0x1000, false, NULL) == 0, "touch 2M");
+	EXPECT(cpu_access(&t, 0, 0x201000, true, NULL) == 0, "touch 2M");
+	u64 flushes = tvm_stats(&t).flushes_remote, faults = tvm_stats(&t).faults;
+	EXPECT(mmu_age_gfn_range(t.vm, 0, 2048) == 1024, "young pages");
+	EXPECT(mmu_age_gfn_range(t.vm, 0, 2048) == 0, "young after aging");
+	u64 *sptep = tvm_leaf(&t, 1, &level);
+	EXPECT(level == 2 && !(*sptep & X86_A), "A not cleared");
+	EXPECT(cpu_access(&t, 0, 0x1000, false, NULL) == 0, "access");
+	EXPECT((*sptep & X86_A) && tvm_stats(&t).faults == faults, "the CPU should set A without a fault");
+	EXPECT(mmu_age_gfn_range(t.vm, 0, 2048) == 512, "one region young");
+	EXPECT(tvm_stats(&t).flushes_remote == flushes, "aging flushed");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
+/* Every HVT_FAULT has its HVT_FAULT_END naming its seq, same vCPU. */
+static bool test_fault_records(void)
+{
+	struct tvm t;
+	size_t n;
+
+	host_trace_reset();
+	EXPECT(tvm_create(&t, MMU_FORMAT_EPT, true, 1), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 64, 0, 0) == 0, "slot");
+	EXPECT(map_range(&t, 0, 64, 3), "map");
+	struct mmu_mmio m;
+	EXPECT(cpu_access(&t, 0, 0x100000, false, &m) == MMU_FAULT_MMIO, "gap");
+	const struct hvt_record *r = host_trace_sorted(&n);
+	size_t starts = 0, ends = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].type == HVT_FAULT)
+			starts++;
+		if (r[i].type != HVT_FAULT_END)
+			continue;
+		ends++;
+		bool found = false;
+		for (size_t k = 0; k < i; k++)
+			if (r[k].seq == r[i].b && r[k].type == HVT_FAULT && r[k].vcpu == r[i].vcpu &&
+			    r[k].a == r[i].a)
+				found = true;
+		EXPECT(found, "FAULT_END at seq %llu names no FAULT", (unsigned long long)r[i].seq);
+		EXPECT(r[i].aux16 >= HVT_FR_FIXED && r[i].aux16 < HVT_FRES_MAX, "result %u", r[i].aux16);
+	}
+	EXPECT(starts == ends && starts >= 23, "faults %zu ends %zu", starts, ends);
 	CONSISTENT(&t);
 	tvm_destroy(&t);
 	return true;
@@ -980,6 +1039,8 @@ int main(void)
 	report("mmu.volatile.atomic_writes", test_volatile_writes());
 	report("mmu.volatile.race_keeps_dirty", test_volatile_race_keeps_dirty());
 	report("mmu.fastpf.access_track", test_fast_fault_access_track());
+	report("mmu.age.ad_bits_no_flush", test_age_ad());
+	report("mmu.trace.fault_start_end", test_fault_records());
 	report("mmu.dirty.log_equals_written_ad", test_dirty_log(true));
 	report("mmu.dirty.log_equals_written_wrprot", test_dirty_log(false));
 	report("mmu.race.fault_vs_zap_ept", test_race(MMU_FORMAT_EPT, true, false));
