@@ -4,13 +4,15 @@
 # with $(FREE_CFLAGS) and provides mmu/env.h (hv/core/env.c); the host tests
 # compile them with $(HOST_CFLAGS) $(SAN_FLAGS) and mmu/test/host_env.c.
 
-MMU_SRCS += mmu/spte.c mmu/spte_decode.c mmu/trace.c mmu/qsbr.c mmu/pages.c \
+# The TDP MMU's own files (the tests and the freestanding check use exactly
+# these; the shadow MMU adds its files to MMU_SRCS from mmu/shadow.mk).
+MMU_TDP_SRCS := mmu/spte.c mmu/spte_decode.c mmu/trace.c mmu/qsbr.c mmu/pages.c \
             mmu/tlb.c mmu/tdp_iter.c mmu/tdp_mmu.c mmu/tdp_fault.c mmu/memslot.c \
             mmu/dirty.c mmu/check.c mmu/vm.c
+MMU_SRCS += $(MMU_TDP_SRCS)
 MMU_HDRS := mmu/mmu.h mmu/env.h mmu/mmu_int.h mmu/spte.h mmu/spte_decode.h mmu/tdp_iter.h \
             include/hvlab/types.h include/hvlab/atomic.h include/hvlab/rwlock.h \
             trace/hvt_format.h
-MMU_TDP_SRCS := $(filter-out mmu/gwalk%,$(MMU_SRCS))
 
 MMU_TEST_BIN  := $(BUILD)/mmu/test_tdp
 MMU_BENCH_BIN := $(BUILD)/mmu/bench_tdp
