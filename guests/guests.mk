@@ -53,4 +53,8 @@ check-guests-lib: $(GUEST_HOST_TESTS)
 check-guests-native: $(GUEST_ELFS)
 	@bash guests/native-check.sh $(GUEST_BUILD)
 
-.PHONY: check-guests-lib check-guests-native
+# Every guest under hv (QEMU, SVM + NPT). Not in CHECKS: hv's tests gate CI.
+check-guests-hv: $(GUEST_ELFS) $(BUILD)/hv.elf
+	@bash guests/hv-check.sh $(if $(MMU),$(MMU),tdp)
+
+.PHONY: check-guests-lib check-guests-native check-guests-hv
