@@ -204,6 +204,30 @@ static bool test_fault_4k(int format)
 	return true;
 }
 
+
+/* 5-level tables: same code, one more level (caches sized levels - 1). */
+static bool test_five_levels(void)
+{
+	struct tvm t;
+	struct mmu_config cfg = tvm_config(MMU_FORMAT_X86, true, 1);
+	gfn_t base = 1ull << 36;             /* above what 4 levels can map */
+	int level;
+
+	cfg.levels = 5;
+	host_trace_reset();
+	EXPECT(tvm_create_cfg(&t, &cfg), "create");
+	EXPECT(t.vcpu[0]->page_cache.min == 4, "cache min %d", t.vcpu[0]->page_cache.min);
+	EXPECT(mmu_memslot_create(t.vm, 0, base, 1024, 0, 0) == 0, "slot");
+	EXPECT(cpu_access(&t, 0, (base + 5) << 12, true, NULL) == 0, "access");
+	tvm_leaf(&t, base + 5, &level);
+	EXPECT(level == 2, "level %d", level);
+	EXPECT(tvm_stats(&t).tables_alloc == 4, "tables %llu", (unsigned long long)tvm_stats(&t).tables_alloc);
+	EXPECT(mmu_zap_gfn_range(t.vm, base, 1024) == 1, "zap");
+	CONSISTENT(&t);
+	tvm_destroy(&t);
+	return true;
+}
+
 /* 4K / 2M / 1G as the slot and its backing allow. */
 static bool test_huge(void)
 {
@@ -1020,6 +1044,7 @@ int main(void)
 		report(name, test_fault_4k(formats[i]));
 	}
 	report("mmu.fault.huge_levels", test_huge());
+	report("mmu.fault.five_levels", test_five_levels());
 	report("mmu.zap.batched_flush", test_zap(false));
 	report("mmu.zap.per_table_flush", test_zap(true));
 	report("mmu.teardown.skip_nonpresent", test_teardown_skip());
