@@ -269,8 +269,12 @@ static void summary_payload(const struct hvt_event *ev, char *buf, size_t len)
 			 ev->flags & HVT_F_LOST_RACE ? " LOST" : "");
 		break;
 	case HVT_TLB_FLUSH:
-		snprintf(buf, len, "%-8s %s gfn %#llx +%llu", flush_reason_name(ev->reason),
-			 flush_scope_name(ev->aux), U(ev->a), U(ev->b));
+		if (ev->b)
+			snprintf(buf, len, "%-8s %s gfn %#llx +%llu", flush_reason_name(ev->reason),
+				 flush_scope_name(ev->aux), U(ev->a), U(ev->b));
+		else
+			snprintf(buf, len, "%-8s %s all gfns", flush_reason_name(ev->reason),
+				 flush_scope_name(ev->aux));
 		break;
 	case HVT_FAULT:
 		snprintf(buf, len, "%-8s addr %#llx err %#llx", fault_kind_name(ev->reason),

@@ -12,6 +12,7 @@
 #define DETAIL_ROWS 4
 #define PATH_ROWS   4
 #define COUNT_ROWS  4
+#define LIST_MAX    256 /* event list rows at most */
 #define U(x) ((unsigned long long)(x))
 
 /* Row positions of the panes for a canvas height. */
@@ -86,22 +87,27 @@ static int list_fetch(struct app *a, int dir, int max, struct hvt_event *out)
 	return n;
 }
 
-/* The cursor row sits a third of the way down; earlier events above it. */
+/* The cursor row sits a third of the way down, lower near the end of the
+ * trace so that the list stays full. */
 static void draw_list(struct app *a, struct canvas *c, const struct layout *l)
 {
-	struct hvt_event before[128], after[128], cur;
-	int above = l->list_rows / 3, nb, na, i;
+	struct hvt_event before[LIST_MAX], after[LIST_MAX], cur;
+	int rows = l->list_rows > LIST_MAX ? LIST_MAX : l->list_rows;
+	int nb, na, above, i;
 
-	if (l->list_rows > 128 * 2)
-		above = 100;
+	if (rows < 1)
+		return;
+	na = list_fetch(a, +1, rows - 1, after);
+	above = rows / 3 > rows - 1 - na ? rows / 3 : rows - 1 - na;
 	nb = list_fetch(a, -1, above, before);
-	na = list_fetch(a, +1, l->list_rows - nb - 1 > 128 ? 128 : l->list_rows - nb - 1, after);
+	if (nb < above)
+		na = list_fetch(a, +1, rows - 1 - nb, after);
 	for (i = 0; i < nb; i++)
-		draw_list_row(c, l->list_top + above - 1 - i, &before[i], false);
+		draw_list_row(c, l->list_top + nb - 1 - i, &before[i], false);
 	if (replay_event(&a->r, a->r.cursor, &cur) == 0)
-		draw_list_row(c, l->list_top + above, &cur, true);
-	for (i = 0; i < na; i++)
-		draw_list_row(c, l->list_top + above + 1 + i, &after[i], false);
+		draw_list_row(c, l->list_top + nb, &cur, true);
+	for (i = 0; i < na && nb + 1 + i < rows; i++)
+		draw_list_row(c, l->list_top + nb + 1 + i, &after[i], false);
 }
 
 /* ---- the selected event ----------------------------------------------------- */

@@ -35,7 +35,7 @@ static void drop_cache(const char *path)
 
 	if (sqlite3_open(path, &db) == SQLITE_OK)
 		sqlite3_exec(db, "DROP TABLE IF EXISTS tui_checkpoints;"
-			     " DROP TABLE IF EXISTS tui_checkpoint_info; VACUUM", NULL, NULL, NULL);
+			     " DROP TABLE IF EXISTS tui_checkpoint_info", NULL, NULL, NULL);
 	sqlite3_close(db);
 }
 
