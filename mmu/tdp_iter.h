@@ -10,10 +10,11 @@
  *      if still a table, descend to the child entry that contains next_gfn;
  *   2. otherwise step side to the next entry of the same table;
  *   3. at the end of a table step up and try (2) again; at the top, stop.
- * The body may change *sptep; it then sets iter->old_spte to the value it
- * wrote, so step (1) follows the new value (e.g. into a freshly linked
- * table, or not at all into a zapped one). A walk that lost its footing
- * (a table it stands in was frozen) restarts from the root at next_gfn.
+ * The body may change *sptep: step (1) re-reads it, so the walk follows
+ * the new value (into a freshly linked table, or not at all into a zapped
+ * one). tdp_iter_skip_children() keeps it from descending (a zap that took
+ * a whole subtree). tdp_iter_restart() starts again from the root at
+ * next_gfn, for a walk that lost its footing.
  *
  *   level 4  [ e0 | e1 ... ]            visiting order for a 2-entry range:
  *             |                           L4 e0, L3 e0, L2 e0, L1 e0, L1 e1,
