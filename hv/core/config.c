@@ -54,6 +54,10 @@ static void parse_word(const char *w, size_t n, struct boot_config *cfg)
 	} else if (word_is(w, n, "trace_key=")) {
 		cfg->trace_key = option_number(w, n, "trace_key=");
 		cfg->trace_on = true;
+	} else if (word_is(w, n, "hv_selftest=")) {
+		if (n != 17 || strncmp(w + 12, "panic", 5))
+			bad_option(w, n, "the only self test is hv_selftest=panic");
+		cfg->selftest_panic = true;
 	} else if (word_is(w, n, "trace=")) {
 		cfg->trace_on = strncmp(w + 6, "off", 3) != 0;
 		cfg->trace_lossy = strncmp(w + 6, "lossy", 5) == 0;

@@ -12,6 +12,8 @@
  *   trace=on|off|lossy|port  trace rings (default on when trace_key is given);
  *                       port: no shared RAM, records leave through trace_port.c
  *   trace_key=0x...     key the host collector looks for (trace/hvt_format.h)
+ *   hv_selftest=panic   panic on purpose in the guest's first hypercall exit,
+ *                       to check the fatal path (hv/test/qemu-tests.sh)
  */
 #ifndef HV_CORE_CONFIG_H
 #define HV_CORE_CONFIG_H
@@ -26,6 +28,7 @@ struct boot_config {
 	u64  mem_mib;
 	u64  trace_key;
 	bool trace_on, trace_lossy;
+	bool selftest_panic;            /* hv_selftest=panic */
 	bool trace_port;                /* trace=port: stream records out through an I/O
 	                                   port (Bochs, hv/core/trace_port.c) */
 };

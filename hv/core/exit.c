@@ -108,6 +108,9 @@ static const exit_handler_fn exit_handlers[] = {
 void exit_handle(struct vcpu *v, struct exit_info *e)
 {
 	exit_handler_fn fn = NULL;
+	if (v->vm->selftest_panic && e->kind == EXIT_HYPERCALL)
+		panic("self test: a deliberate panic inside a %s exit (hv_selftest=panic)",
+		      exit_kind_name(e->kind));
 	if (e->kind > 0 && (size_t)e->kind < ARRAY_SIZE(exit_handlers))
 		fn = exit_handlers[e->kind];
 	(fn ? fn : exit_unexpected)(v, e);

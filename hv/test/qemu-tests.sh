@@ -39,6 +39,16 @@ run touch 0 '^hv: guest exit with code 0' -T -g touch
 run memslot 0 '^hv: guest exit with code 0' -T -g memslot
 run permfault 0 '^hv: guest exit with code 0' -T -g permfault
 run smp2 0 '^TEST smp_cpu1 PASS' -T -g smp -s 2
+# The fatal path: reason, the exit being handled, the guest's registers.
+if run panic 114 '^hv: PANIC on cpu 0: self test' -T -g hello -a hv_selftest=panic; then
+	log=$OUT/panic.log
+	if grep -q '^hv:   in exit hypercall (kind 8) raw reason 0x81' "$log" &&
+	   grep -qE '^hv:   rip [0-9a-f]{16} rflags' "$log" && grep -q '^hv:   VMCB at' "$log"; then
+		echo "TEST hv.panic_dump PASS exit, guest registers and VMCB printed"
+	else
+		echo "TEST hv.panic_dump FAIL the panic did not print the exit, registers and VMCB (log $log)"
+	fi
+fi
 run nocap_npt 113 '^hv: cannot run: SVM without NPT' -T -g hello -c qemu64,+svm -m tdp
 run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hello -c qemu64,-svm
 run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
