@@ -7,6 +7,8 @@
  *       same sptep, ignoring the header's accessed and dirty masks; a
  *       pt_alloc forgets the 512 SPTEs of the new table (fresh memory)
  *   T3  a lost race writes nothing: new == old
+ * In a lossy trace a dropped record may have been any SPTE change, so a gap
+ * starts a new epoch: T2 holds again only from changes seen after it.
  * Prints the first violation with seqs and values and exits 1.
  */
 #include <stdio.h>
@@ -20,10 +22,11 @@
 struct checker {
 	struct hvt_reader r;
 	struct u64map last_new;   /* sptep -> index into chain[] */
-	u64 (*chain)[2];          /* [i] = { seq, new value } of the last change */
+	u64 (*chain)[3];          /* [i] = { seq, new value, epoch } of the last change */
 	u64 nchain, capchain;
 	u64 expect_seq, missing, spte_changes;
 	u64 ignore;               /* A/D masks */
+	u64 epoch;                /* gaps so far (lossy traces) */
 };
 
 static int gap(struct checker *k, const struct hvt_record *rec)
@@ -31,6 +34,7 @@ static int gap(struct checker *k, const struct hvt_record *rec)
 	u64 n = rec->seq - k->expect_seq;
 
 	k->missing += n;
+	k->epoch++;
 	if (k->missing <= k->r.hdr.dropped)
 		return 0;
 	return hvt_error("check", "T1 violated at seq %llu (byte %llu): expected seq %llu, "
@@ -46,6 +50,7 @@ static int remember(struct checker *k, u64 sptep, u64 seq, u64 value)
 	if (idx) {
 		k->chain[*idx][0] = seq;
 		k->chain[*idx][1] = value;
+		k->chain[*idx][2] = k->epoch;
 		return 0;
 	}
 	if (k->nchain == k->capchain) {
@@ -59,6 +64,7 @@ static int remember(struct checker *k, u64 sptep, u64 seq, u64 value)
 	}
 	k->chain[k->nchain][0] = seq;
 	k->chain[k->nchain][1] = value;
+	k->chain[k->nchain][2] = k->epoch;
 	return u64map_put(&k->last_new, sptep, k->nchain++);
 }
 
@@ -75,7 +81,7 @@ static int spte_change(struct checker *k, const struct hvt_record *rec)
 		return 0;
 	}
 	idx = u64map_get(&k->last_new, rec->b);
-	if (idx && ((k->chain[*idx][1] ^ rec->c) & ~k->ignore))
+	if (idx && k->chain[*idx][2] == k->epoch && ((k->chain[*idx][1] ^ rec->c) & ~k->ignore))
 		return hvt_error("check", "T2 violated at seq %llu (byte %llu): sptep 0x%llx "
 				 "gfn 0x%llx old 0x%llx, but the previous change of this SPTE at seq "
 				 "%llu set new 0x%llx (differ in bits 0x%llx outside the A/D mask 0x%llx)",

@@ -21,6 +21,26 @@ static void print_header(const struct hvt_stream_header *h)
 	printf("#%9s %-7s %16s %-12s %s\n", "seq", "cpu", "tsc", "event", "details");
 }
 
+static const char usage[] = "dump TRACE.hvt [--from SEQ] [--count N]";
+
+static int parse(int argc, char **argv, const char **path, u64 *from, u64 *count)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--from") && i + 1 < argc) {
+			if (hvt_parse_u64(argv[++i], from))
+				return -1;
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			if (hvt_parse_u64(argv[++i], count))
+				return -1;
+		} else if (!*path) {
+			*path = argv[i];
+		} else {
+			return -1;
+		}
+	}
+	return *path ? 0 : -1;
+}
+
 int cmd_dump(int argc, char **argv)
 {
 	const char *path = NULL;
@@ -30,19 +50,8 @@ int cmd_dump(int argc, char **argv)
 	char line[1024];
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--from") && i + 1 < argc) {
-			if (hvt_parse_u64(argv[++i], &from)) return hvt_usage("dump TRACE.hvt [--from SEQ] [--count N]");
-		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
-			if (hvt_parse_u64(argv[++i], &count)) return hvt_usage("dump TRACE.hvt [--from SEQ] [--count N]");
-		} else if (!path) {
-			path = argv[i];
-		} else {
-			return hvt_usage("dump TRACE.hvt [--from SEQ] [--count N]");
-		}
-	}
-	if (!path)
-		return hvt_usage("dump TRACE.hvt [--from SEQ] [--count N]");
+	if (parse(argc, argv, &path, &from, &count))
+		return hvt_usage(usage);
 	if (hvt_reader_open(&r, path, 1))
 		return hvt_error("dump", "%s", r.err);
 	print_header(&r.hdr);
@@ -52,12 +61,12 @@ int cmd_dump(int argc, char **argv)
 		puts(hvt_record_str(&r.hdr, &rec, line, sizeof(line)));
 		count--;
 	}
-	if (count && rc < 0) {
+	if (rc < 0) {
 		fflush(stdout);
 		rc = hvt_error("dump", "%s", r.err);
-		hvt_reader_close(&r);
-		return rc;
+	} else {
+		rc = 0;
 	}
 	hvt_reader_close(&r);
-	return 0;
+	return rc;
 }

@@ -86,8 +86,11 @@ int hvt_reader_open(struct hvt_reader *r, const char *path, int sorted)
 		snprintf(r->err, sizeof(r->err), "%s: cannot open: %m", path);
 		return -1;
 	}
-	if (hvt_reader_open_file(r, f, path, sorted))
-		return f != stdin ? (fclose(f), -1) : -1;
+	if (hvt_reader_open_file(r, f, path, sorted)) {
+		if (f != stdin)
+			fclose(f);
+		return -1;
+	}
 	r->own_file = f != stdin;
 	return 0;
 }

@@ -115,6 +115,8 @@ bad_case() {   # NAME REGEX FILE
 	rm -f "$W/bad.db"
 	expect_bad "$name" "$re" "$HV" import "$f" "$W/bad.db" || return
 	if ls "$W"/bad.db* >/dev/null 2>&1; then fail "$name" "a database file was left: $(ls "$W"/bad.db*)"; return; fi
+	expect_bad "$name" "$re" "$HV" dump "$f" || return
+	expect_bad "$name" "$re" "$HV" stats "$f" || return
 	expect_bad "$name" "$re" "$HV" check "$f" || return
 	pass "$name" "$(cat "$W/err")"
 }
