@@ -19,6 +19,9 @@ PYTHON     ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo p
 VIZ_MODEL_OBJS := $(VIZ_MODEL:%=$(VIZ_OBJDIR)/%.o)
 VIZ_UI_OBJS    := $(VIZ_UI:%=$(VIZ_OBJDIR)/%.o)
 VIZ_SAN_OBJS   := $(VIZ_MODEL:%=$(VIZ_OBJDIR)/san/%.o)
+# Everything but the terminal front end, sanitized, for test_ui.
+VIZ_SAN_UI_OBJS := $(patsubst %,$(VIZ_OBJDIR)/san/%.o,$(filter-out term main spte_decode,$(VIZ_UI))) \
+                   $(VIZ_OBJDIR)/san/spte_decode.o
 
 ALL += $(BUILD)/hvtui
 CHECKS += viz
@@ -32,6 +35,10 @@ $(VIZ_OBJDIR)/%.o: $(VIZ_DIR)/%.c
 $(VIZ_OBJDIR)/spte_decode.o: mmu/spte_decode.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
+
+$(VIZ_OBJDIR)/san/spte_decode.o: mmu/spte_decode.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -MMD -MP -c $< -o $@
 
 $(VIZ_OBJDIR)/san/%.o: $(VIZ_DIR)/%.c
 	@mkdir -p $(@D)
@@ -47,10 +54,13 @@ $(VIZ_OBJDIR)/mkfixture: viz/test/mkfixture.c $(VIZ_OBJDIR)/spte_map.o $(VIZ_OBJ
 $(VIZ_OBJDIR)/test_replay: viz/test/test_replay.c $(VIZ_SAN_OBJS)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ $^ $(VIZ_LIBS)
 
+$(VIZ_OBJDIR)/test_ui: viz/test/test_ui.c $(VIZ_SAN_OBJS) $(VIZ_SAN_UI_OBJS)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ $^ $(VIZ_LIBS)
+
 $(VIZ_OBJDIR)/bench_tui: viz/test/bench_tui.c $(VIZ_MODEL_OBJS) $(filter-out %/main.o %/term.o,$(VIZ_UI_OBJS))
 	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -o $@ $^ $(VIZ_LIBS)
 
-check-viz: $(VIZ_OBJDIR)/mkfixture $(VIZ_OBJDIR)/test_replay
+check-viz: $(BUILD)/hvtui $(VIZ_OBJDIR)/mkfixture $(VIZ_OBJDIR)/test_replay $(VIZ_OBJDIR)/test_ui
 	@PYTHON=$(PYTHON) bash viz/test/check.sh
 
 bench-tui: $(BUILD)/hvtui $(VIZ_OBJDIR)/mkfixture $(VIZ_OBJDIR)/bench_tui
@@ -63,4 +73,4 @@ plots:
 
 .PHONY: check-viz bench-tui plots
 
--include $(VIZ_MODEL_OBJS:.o=.d) $(VIZ_UI_OBJS:.o=.d) $(VIZ_SAN_OBJS:.o=.d)
+-include $(VIZ_MODEL_OBJS:.o=.d) $(VIZ_UI_OBJS:.o=.d) $(VIZ_SAN_OBJS:.o=.d) $(VIZ_SAN_UI_OBJS:.o=.d)

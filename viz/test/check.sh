@@ -20,6 +20,7 @@ if ! $B/mkfixture --events 30000 --seed 7 --vcpus 2 --out "$fixture" "${schema[@
 	exit 1
 fi
 $B/test_replay "$fixture" || status=1
+$B/test_ui "$fixture" || status=1
 # Read-only, never opened: checkpoints in memory.
 $B/mkfixture --events 8000 --seed 3 --out "$T/fresh.db" "${schema[@]}" &&
 	$B/test_replay "$T/fresh.db" --readonly "$T/fresh.db" || status=1

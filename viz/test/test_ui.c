@@ -1,0 +1,137 @@
+/*
+ * test_ui.c: table-driven unit tests of hvtui's pieces around the model
+ * (ASan/UBSan): the filter/search language against hand-written SQL on the
+ * fixture, SPTE and error-code decoding, the --keys notation, the key table.
+ *
+ *   test_ui FIXTURE.db
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../hvtui/app.h"
+#include "../hvtui/decode.h"
+#include "../hvtui/keys.h"
+
+static int failures;
+
+static void report(const char *name, bool ok, const char *detail)
+{
+	printf("TEST %s %s %s\n", name, ok ? "PASS" : "FAIL", detail);
+	failures += !ok;
+}
+
+static s64 count_where(sqlite3 *db, const char *where)
+{
+	char sql[2048];
+	s64 n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE %s", where);
+	if (tracedb_query_s64(db, sql, NULL, 0, &n))
+		return -1;
+	return n;
+}
+
+/* Each expression must select exactly the rows of its hand-written SQL. */
+static void test_expr(sqlite3 *db)
+{
+	static const struct { const char *text, *sql; } cases[] = {
+		{ "vcpu=1", "vcpu = 1" },
+		{ "type=fault,spte", "type IN (3, 1)" },
+		{ "fault", "type = 3" },
+		{ "kind=tlb_flush", "type = 2" },
+		{ "reason=zap", "(type = 1 AND reason = 2) OR (type = 2 AND reason = 1)" },
+		{ "level=1 type=spte", "level = 1 AND type = 1" },
+		{ "gfn=0x100-0x1ff type=spte_change", "type = 1 AND a BETWEEN 256 AND 511" },
+		{ "seq=10-99", "seq BETWEEN 10 AND 99" },
+		{ "vcpu=0 reason=fixed", "vcpu = 0 AND type = 4 AND aux = 1" },
+	};
+	static const char *const bad[] = { "foo=1", "type=nonsense", "gfn=zz", "vcpu=5-1",
+					   "vcpu=1;DROP TABLE events", "reason=" };
+	char err[200], detail[300] = "";
+	struct expr e;
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; ok && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok = app_parse_expr(cases[i].text, &e, err, sizeof(err)) == 0 &&
+		     count_where(db, e.where) >= 0 &&
+		     count_where(db, e.where) == count_where(db, cases[i].sql);
+		if (!ok)
+			snprintf(detail, sizeof(detail), "'%s' -> %.200s", cases[i].text, e.where);
+	}
+	report("ui.expr_matches_sql", ok, ok ? "9 expressions select the same rows" : detail);
+	ok = true;
+	for (i = 0; ok && i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok = app_parse_expr(bad[i], &e, err, sizeof(err)) == -1 && err[0] && !e.where[0];
+		if (!ok)
+			snprintf(detail, sizeof(detail), "'%s' accepted as %.200s", bad[i], e.where);
+	}
+	report("ui.expr_rejects", ok, ok ? "6 bad expressions rejected with a message" : detail);
+}
+
+static void test_decode(void)
+{
+	struct hvt_spte_format x86, ept;
+	char buf[256];
+	bool ok;
+
+	spte_format_default(&x86, HVT_VENDOR_SVM, HVT_MMU_TDP);
+	spte_format_default(&ept, HVT_VENDOR_VMX, HVT_MMU_TDP);
+	spte_diff(&x86, 0, 0x1234000 | BIT(0) | BIT(1) | BIT(11), buf, sizeof(buf));
+	ok = strstr(buf, "+P") && strstr(buf, "+W") && !strstr(buf, "+U") && strstr(buf, "0x1234000");
+	spte_diff(&x86, 0x1234067, 0x1234025, buf, sizeof(buf));
+	ok = ok && strstr(buf, "-W") && strstr(buf, "-D") && !strstr(buf, "addr");
+	spte_diff(&ept, 0x5007, 0x5005, buf, sizeof(buf));
+	ok = ok && strstr(buf, "-W") && !strstr(buf, "-R");
+	report("ui.spte_diff", ok, buf);
+
+	fault_error_describe(HVT_VENDOR_SVM, HVT_FK_TDP, BIT(32) | 0x7, buf, sizeof(buf));
+	ok = strstr(buf, "P:protection") && strstr(buf, "W:write") && strstr(buf, "U:user") &&
+	     strstr(buf, "final-gpa");
+	fault_error_describe(HVT_VENDOR_SVM, HVT_FK_SHADOW, 0x18, buf, sizeof(buf));
+	ok = ok && strstr(buf, "P:not-present") && strstr(buf, "RSVD") && strstr(buf, "I/D:fetch");
+	fault_error_describe(HVT_VENDOR_VMX, HVT_FK_TDP, 0x182 | 0x8, buf, sizeof(buf));
+	ok = ok && strstr(buf, "write") && strstr(buf, "allowed r--");
+	report("ui.fault_error_code", ok, buf);
+}
+
+static void test_key_script(void)
+{
+	static const int want[] = { '5', '0', 'j', K_DOWN, '\n', K_ESC, '<', 'x', K_PGDN, ' ' };
+	int keys[32], n = keys_parse_script("50j<Down>\\n\\e<x<PgDn><Space>", keys, 32);
+	bool ok = n == (int)(sizeof(want) / sizeof(want[0])) && !memcmp(keys, want, sizeof(want));
+
+	report("ui.key_script", ok, "50j<Down>\\n\\e<x<PgDn><Space>");
+}
+
+static void test_help(void)
+{
+	char lines[64][96];
+	int n = keys_help_lines(lines, 64), i;
+	bool ok = n >= 25, seen_j = false, seen_q = false;
+
+	for (i = 0; i < n; i++) {
+		seen_j |= !strncmp(lines[i], "j Down", 6);
+		seen_q |= lines[i][0] == 'q';
+	}
+	report("ui.help_from_key_table", ok && seen_j && seen_q, "every bound key, aliases grouped");
+}
+
+int main(int argc, char **argv)
+{
+	sqlite3 *db;
+	char err[200];
+	bool rw;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || tracedb_open(argv[1], &db, &rw, err, sizeof(err))) {
+		report("ui.open", false, argc < 2 ? "usage: test_ui DB" : err);
+		return 1;
+	}
+	test_expr(db);
+	test_decode();
+	test_key_script();
+	test_help();
+	sqlite3_close(db);
+	return failures ? 1 : 0;
+}
