@@ -45,9 +45,10 @@ $(HV_BUILD)/obj/%.S.o: %.S
 
 -include $(shell find $(HV_BUILD)/obj -name '*.d' 2>/dev/null)
 
+# One RWX load segment on purpose: hv maps all memory RWX with 2 MiB pages.
 $(BUILD)/hv64.elf: $(HV_OBJS) hv/linker.ld
 	@mkdir -p $(@D)
-	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 		-T hv/linker.ld -o $@ $(HV_OBJS)
 
 # QEMU's Multiboot loader takes only ELF32 (PLATFORMS.md): same bytes, 32-bit headers.

@@ -17,29 +17,32 @@
 #include "hv/core/x86.h"
 #include "mmu/mmu.h"
 
-/* ---- "stuck" vCPUs: waiting for a SIPI, or halted with interrupts off.
- * Only another vCPU's INIT or SIPI can move them on; when every vCPU is
- * stuck and none has one pending, nothing ever will: stop the VM with a
- * message instead of letting the run hang until its time limit. ---- */
+/* ---- "stuck" vCPUs: waiting for a SIPI, or halted. hv emulates no timer
+ * and no device that interrupts, so only another vCPU (an IPI, INIT or
+ * SIPI) can move them on; when every vCPU is stuck and nothing is pending,
+ * nothing ever will: stop the VM with a message instead of letting the run
+ * hang until its time limit. ---- */
 
-static bool is_stuck(const struct vcpu *v, u32 state)
+static bool is_stuck(u32 state)
 {
-	return state == VCPU_WAIT_SIPI || (state == VCPU_HALTED && !(v->regs.rflags & BIT(9)));
+	return state == VCPU_WAIT_SIPI || state == VCPU_HALTED;
 }
 
-static bool wake_pending(const struct vm *vm)
+static bool wake_pending(struct vm *vm)
 {
-	for (int i = 0; i < vm->nr_vcpus; i++)
-		if (READ_ONCE(vm->vcpus[i].lapic.sipi_pending) ||
-		    READ_ONCE(vm->vcpus[i].lapic.init_pending))
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (READ_ONCE(v->lapic.sipi_pending) || READ_ONCE(v->lapic.init_pending) ||
+		    vlapic_pending_vector(v) >= 0)
 			return true;
+	}
 	return false;
 }
 
 void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
 {
 	struct vm *vm = v->vm;
-	bool before = is_stuck(v, v->state), after = is_stuck(v, state);
+	bool before = is_stuck(v->state), after = is_stuck(state);
 
 	v->state = state;
 	if (before && !after)
@@ -47,9 +50,10 @@ void vcpu_set_state(struct vcpu *v, enum vcpu_state state)
 	if (after && !before &&
 	    atomic_fetch_add32(&vm->nr_stuck, 1) + 1 == (u32)vm->nr_vcpus && !wake_pending(vm))
 		vm_stop(vm, HV_STATUS_VM_ERROR,
-			"vCPU %d %s at rip 0x%lx and every other vCPU is halted with interrupts "
-			"off or waiting for a SIPI: the guest can never continue", v->id,
-			state == VCPU_HALTED ? "halted with interrupts disabled" : "waits for a SIPI",
+			"vCPU %d %s at rip 0x%lx, every other vCPU is halted or waiting for a SIPI, "
+			"and no interrupt is pending: the guest can never continue", v->id,
+			state == VCPU_HALTED ? (v->regs.rflags & BIT(9) ? "halted" :
+						"halted with interrupts disabled") : "waits for a SIPI",
 			v->regs.rip);
 }
 
