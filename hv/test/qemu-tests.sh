@@ -74,5 +74,14 @@ if [ -x build/hvtrace ]; then
 			echo "TEST hv.trace_records FAIL check: $chk; events: $kinds"
 		fi
 	fi
+	# Several rings written at once (3 vCPUs faulting, zaps, remote flushes).
+	if run trace_smp 0 '^run-qemu: trace: ' -g stress -s 3; then
+		chk=$(build/hvtrace check "$OUT/trace_smp/stress.hvt" 2>&1 | tail -1)
+		if [[ "$chk" == OK* ]]; then
+			echo "TEST hv.trace_smp_check PASS $chk"
+		else
+			echo "TEST hv.trace_smp_check FAIL $chk"
+		fi
+	fi
 fi
 exit 0
