@@ -106,6 +106,16 @@ wait_for() {
 	done
 	return 1
 }
+# wait_for_rc: poll until the shell printed hvtui's exit status (the typed
+# command line itself shows "HVTUI_RC=$?", which must not count).
+wait_for_rc() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		tm capture-pane -p -t t 2>/dev/null | grep -qE '^HVTUI_RC=[0-9]+' && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # wait_for_seq_above N [SECONDS]: poll until the title's cursor seq exceeds N.
 wait_for_seq_above() {
 	local i seq
@@ -120,7 +130,17 @@ alt_screen() { tm display-message -p -t t '#{alternate_on}'; }
 
 tm new-session -d -s t -x 80 -y 24 "env -i PATH=$PATH HOME=$HOME TERM=screen PS1='$ ' bash --norc --noprofile"
 tm set-option -g window-size manual 2>/dev/null
-run_in_pane() { tm send-keys -t t "clear; $1; echo HVTUI_RC=\$?" Enter; }
+# run_in_pane CMD: clear the pane (and wait until the last status is gone),
+# then run CMD and print its status as HVTUI_RC=N.
+run_in_pane() {
+	local i
+	tm send-keys -t t "clear" Enter
+	for ((i = 0; i < 50; i++)); do
+		tm capture-pane -p -t t | grep -qE '^HVTUI_RC=' || break
+		sleep 0.1
+	done
+	tm send-keys -t t "$1; echo HVTUI_RC=\$?" Enter
+}
 
 run_in_pane "$HVTUI $DB"
 if wait_for "seq 0/" && [ "$(alt_screen)" = 1 ]; then
@@ -149,7 +169,7 @@ if wait_for "seq 0/" && [ "$(alt_screen)" = 1 ]; then
 		fail tmux.play "cursor did not advance"; tm capture-pane -p -t t | head -2 | sed 's/^/# /'
 	fi
 	tm send-keys -t t q
-	if wait_for "HVTUI_RC=0" && [ "$(alt_screen)" = 0 ]; then
+	if wait_for_rc && tm capture-pane -p -t t | grep -q "^HVTUI_RC=0" && [ "$(alt_screen)" = 0 ]; then
 		pass tmux.quit_clean "q: exit 0, alternate screen off"
 	else
 		fail tmux.quit_clean "after q: alt=$(alt_screen)"
@@ -162,7 +182,7 @@ fi
 run_in_pane "$HVTUI $DB"
 if wait_for "seq 0/"; then
 	tm send-keys -t t C-c
-	if wait_for "HVTUI_RC=" && [ "$(alt_screen)" = 0 ]; then
+	if wait_for_rc && [ "$(alt_screen)" = 0 ]; then
 		pass tmux.sigint_clean "Ctrl-C: terminal restored"
 	else
 		fail tmux.sigint_clean "alt=$(alt_screen)"
@@ -173,7 +193,7 @@ fi
 
 check_error() { # name file expected-text
 	run_in_pane "$HVTUI $2"
-	if wait_for "HVTUI_RC=" && tm capture-pane -p -t t | grep -q "HVTUI_RC=[1-9]" &&
+	if wait_for_rc && tm capture-pane -p -t t | grep -q "^HVTUI_RC=[1-9]" &&
 	   tm capture-pane -p -t t | grep -q "$3" && [ "$(alt_screen)" = 0 ]; then
 		pass "$1" "clear error '$3', non-zero exit, terminal clean"
 	else
