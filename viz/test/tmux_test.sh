@@ -97,10 +97,11 @@ fi
 tm() { tmux -L "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
 
-# wait_for TEXT [SECONDS]: poll the pane until it shows TEXT.
+# wait_for TEXT [SECONDS]: poll the pane until it shows TEXT (default 20 s:
+# the machines are shared, so a slow start must not fail the test).
 wait_for() {
 	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
+	for ((i = 0; i < ${2:-20} * 10; i++)); do
 		tm capture-pane -p -t t 2>/dev/null | grep -qF -- "$1" && return 0
 		sleep 0.1
 	done
@@ -110,7 +111,7 @@ wait_for() {
 # command line itself shows "HVTUI_RC=$?", which must not count).
 wait_for_rc() {
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 200; i++)); do
 		tm capture-pane -p -t t 2>/dev/null | grep -qE '^HVTUI_RC=[0-9]+' && return 0
 		sleep 0.1
 	done
