@@ -106,55 +106,80 @@ static int decode_prefixes(struct decoder *d, u8 *op)
 	return E_INVAL;
 }
 
+/* 0F B6 / 0F B7: MOVZX r, r/m8 or r/m16 (the 0F is already consumed). */
+static int decode_movzx(struct decoder *d, struct mmio_insn *out)
+{
+	u8 op;
+	if (next_byte(d, &op) || (op != 0xb6 && op != 0xb7))
+		return E_INVAL;
+	out->zext = op == 0xb6 ? 1 : 2;
+	out->size = out->zext;
+	out->reg_size = op_size(d);
+	return decode_modrm(d, &out->reg);
+}
+
+/* 88 89 8A 8B: MOV between a register and memory. */
+static int decode_mov_rm(struct decoder *d, u8 op, struct mmio_insn *out)
+{
+	out->write = op == 0x88 || op == 0x89;
+	out->size = (op & 1) ? op_size(d) : 1;
+	if (decode_modrm(d, &out->reg))
+		return E_INVAL;
+	out->high8 = out->size == 1 && !d->rex && out->reg >= 4 && out->reg < 8;
+	return 0;
+}
+
+/* A0-A3: MOV AL/eAX <-> moffs. The absolute address follows the opcode;
+ * its size is the address size (8 in 64-bit mode, 4 with 67h; 4 / 2 in
+ * 32-bit code). */
+static int decode_moffs(struct decoder *d, u8 op, struct mmio_insn *out)
+{
+	u8 asz = d->mode == 64 ? (d->addrsize ? 4 : 8) : (d->addrsize ? 2 : 4);
+	out->write = op >= 0xa2;
+	out->size = (op & 1) ? op_size(d) : 1;
+	out->reg = 0;
+	return skip(d, asz);
+}
+
+/* C6 /0 ib, C7 /0 id: MOV memory, immediate (imm32 sign-extended to 64). */
+static int decode_mov_imm(struct decoder *d, u8 op, struct mmio_insn *out)
+{
+	int sub;
+	out->write = out->has_imm = true;
+	out->size = op == 0xc6 ? 1 : op_size(d);
+	out->reg = -1;
+	if (decode_modrm(d, &sub) || (sub & 7) != 0)
+		return E_INVAL;
+	if (read_imm(d, out->size == 8 ? 4 : out->size, &out->imm))
+		return E_INVAL;
+	if (out->size == 8)
+		out->imm = (u64)(s64)(s32)out->imm;
+	return 0;
+}
+
 int emulate_decode(const u8 *bytes, size_t n, int mode, struct mmio_insn *out)
 {
 	struct decoder d = { .p = bytes, .end = bytes + n, .mode = mode };
 	u8 op;
+	int r;
 
 	if (mode == 16)
 		return E_INVAL;
 	memset(out, 0, sizeof(*out));
 	if (decode_prefixes(&d, &op))
 		return E_INVAL;
-	if (op == 0x0f) {
-		if (next_byte(&d, &op) || (op != 0xb6 && op != 0xb7))
-			return E_INVAL;
-		out->zext = op == 0xb6 ? 1 : 2;
-		out->size = out->zext;
-		out->reg_size = op_size(&d);
-		if (decode_modrm(&d, &out->reg))
-			return E_INVAL;
-	} else if (op == 0x88 || op == 0x89 || op == 0x8a || op == 0x8b) {
-		out->write = op == 0x88 || op == 0x89;
-		out->size = (op & 1) ? op_size(&d) : 1;
-		if (decode_modrm(&d, &out->reg))
-			return E_INVAL;
-		out->high8 = out->size == 1 && !d.rex && out->reg >= 4 && out->reg < 8;
-	} else if (op >= 0xa0 && op <= 0xa3) {
-		/* MOV AL/eAX <-> moffs: the address follows the opcode, its size
-		 * is the address size (8 in 64-bit mode, 4 with 67h; 4 / 2 in
-		 * 32-bit code). */
-		u8 asz = d.mode == 64 ? (d.addrsize ? 4 : 8) : (d.addrsize ? 2 : 4);
-		out->write = op >= 0xa2;
-		out->size = (op & 1) ? op_size(&d) : 1;
-		out->reg = 0;
-		if (skip(&d, asz))
-			return E_INVAL;
-	} else if (op == 0xc6 || op == 0xc7) {
-		int sub;
-		out->write = out->has_imm = true;
-		out->size = op == 0xc6 ? 1 : op_size(&d);
-		if (decode_modrm(&d, &sub) || (sub & 7) != 0)
-			return E_INVAL;
-		u8 isz = out->size == 8 ? 4 : out->size;
-		if (read_imm(&d, isz, &out->imm))
-			return E_INVAL;
-		if (out->size == 8)
-			out->imm = (u64)(s64)(s32)out->imm;  /* imm32 sign-extended */
-		out->reg = -1;
-	} else {
+	if (op == 0x0f)
+		r = decode_movzx(&d, out);
+	else if (op >= 0x88 && op <= 0x8b)
+		r = decode_mov_rm(&d, op, out);
+	else if (op >= 0xa0 && op <= 0xa3)
+		r = decode_moffs(&d, op, out);
+	else if (op == 0xc6 || op == 0xc7)
+		r = decode_mov_imm(&d, op, out);
+	else
+		r = E_INVAL;
+	if (r)
 		return E_INVAL;
-	}
 	if (!out->reg_size)
 		out->reg_size = out->size;
 	out->len = (u8)(d.p - bytes);
