@@ -100,15 +100,19 @@ long_entry:
 /*
  * The GDT every CPU uses once in long mode (the AP trampoline has its own
  * transitional one). SDM Vol. 3A 3.4.5: in 64-bit mode base and limit are
- * ignored; L=1 marks the code segment as 64-bit.
+ * ignored; L=1 marks a code segment as 64-bit. user.c fills in the TSS
+ * descriptor (LTR writes its busy bit, so this lives in .data).
  */
-	.section .rodata
+	.section .data
 	.align 16
 	.global gdt64, gdt64_ptr
 gdt64:
 	.quad 0                         /* null */
 	.quad 0x00af9a000000ffff        /* 0x08: code, 64-bit, DPL 0 */
 	.quad 0x00cf92000000ffff        /* 0x10: data, DPL 0 */
+	.quad 0x00cff2000000ffff        /* 0x18: data, DPL 3 (selector 0x1b) */
+	.quad 0x00affa000000ffff        /* 0x20: code, 64-bit, DPL 3 (selector 0x23) */
+	.quad 0, 0                      /* 0x28: 64-bit TSS (16 bytes), see user.c */
 gdt64_end:
 gdt64_ptr:
 	.word gdt64_end - gdt64 - 1

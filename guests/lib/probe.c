@@ -2,6 +2,7 @@
  * probe.c: arm the fault hooks around one access and report what happened.
  */
 #include "guest.h"
+#include "user.h"
 
 u64 probe_raw_read(gva_t gva);
 void probe_raw_write(gva_t gva, u64 value);
@@ -18,7 +19,8 @@ static const int vectors[3] = { VEC_PF, VEC_GP, VEC_UD };
 /* A fault in a probe instruction (or at the exec target): record, resume. */
 static bool on_probe_fault(struct trapframe *tf)
 {
-	bool in_probe = tf->rip >= (u64)probe_text_start && tf->rip < (u64)probe_text_end;
+	bool in_probe = (tf->rip >= (u64)probe_text_start && tf->rip < (u64)probe_text_end) ||
+			(tf->rip >= USER_GVA && tf->rip < USER_GVA + PAGE_SIZE);
 
 	if (!in_probe && !(exec_target && tf->rip == exec_target))
 		return false;
@@ -29,6 +31,8 @@ static bool on_probe_fault(struct trapframe *tf)
 	result.rip = tf->rip;
 	tf->rip = probe_resume_rip;
 	tf->rsp = probe_resume_rsp;
+	tf->cs = 0x08;            /* a ring-3 probe comes back to ring 0 */
+	tf->ss = 0x10;
 	return true;
 }
 
@@ -68,5 +72,31 @@ struct probe probe_exec(gva_t gva)
 {
 	arm(gva);
 	probe_raw_exec(gva);
+	return disarm();
+}
+
+struct probe probe_user_read(gva_t gva)
+{
+	user_init();
+	arm(0);
+	u64 v = user_run(USER_READ, gva, 0);
+	struct probe r = disarm();
+	r.value = r.faulted ? 0 : v;
+	return r;
+}
+
+struct probe probe_user_write(gva_t gva, u64 value)
+{
+	user_init();
+	arm(0);
+	user_run(USER_WRITE, gva, value);
+	return disarm();
+}
+
+struct probe probe_user_exec(gva_t gva)
+{
+	user_init();
+	arm(gva);
+	user_run(USER_EXEC, gva, 0);
 	return disarm();
 }

@@ -28,4 +28,9 @@ struct probe probe_read(gva_t gva);
 struct probe probe_write(gva_t gva, u64 value);
 struct probe probe_exec(gva_t gva);
 
+/* The same from ring 3 (CPL 3: #PF error codes carry PF_U); see user.h. */
+struct probe probe_user_read(gva_t gva);
+struct probe probe_user_write(gva_t gva, u64 value);
+struct probe probe_user_exec(gva_t gva);
+
 #endif

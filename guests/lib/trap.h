@@ -42,6 +42,7 @@ typedef bool (*fault_handler_t)(struct trapframe *tf);
 
 void idt_init(void);   /* build the IDT (once) */
 void idt_load(void);   /* LIDT on this CPU */
+void idt_allow_user(int vector);   /* gate DPL 3: INT n from ring 3 reaches it */
 /* Hook a vector (NULL = default); returns the previous hook. */
 fault_handler_t guest_set_fault_handler(int vector, fault_handler_t fn);
 const char *vector_name(int vector);

@@ -4,9 +4,9 @@
  * natively too: it is the seed of the shadow-MMU permission matrix.
  *
  * matrix[] below: each row maps a frame at a fresh gva with some PTE
- * flags, sets CR0.WP / CR4.SMAP / CR4.SMEP, makes one supervisor read,
- * write or fetch through probe.h and checks "no fault" or the #PF error
- * code and CR2. Add a row to add a case. Then the cases a table does not
+ * flags, sets CR0.WP / CR4.SMAP / CR4.SMEP, makes one read, write or
+ * fetch through probe.h, from ring 0 or ring 3, and checks "no fault" or
+ * the #PF error code and CR2. Add a row to add a case. Then the cases a table does not
  * fit:
  *
  *   vm_protect / vm_unmap of a live page    the INVLPG takes effect
@@ -53,12 +53,12 @@ static bool is_pf(struct probe p, u64 error, gva_t gva)
 	       (p).faulted, (p).vector, (p).error, (p).cr2)
 
 /*
- * The matrix: one supervisor access to a page with the given PTE flags
+ * The matrix: one access (ring 0, or ring 3 for U*) to a page with the given PTE flags
  * under the given CR0.WP / CR4.SMAP / CR4.SMEP; expect no fault (-1) or
  * a #PF with this error code. Rows whose CPU feature is missing are not
  * run. flags 0 = not present.
  */
-enum access { R, W, X };
+enum access { R, W, X, UR, UW, UX };   /* U*: the same from ring 3 */
 
 struct perm_case {
 	const char *name;
@@ -91,6 +91,19 @@ static const struct perm_case matrix[] = {
 	{ "nx_fetch",         PTE_P | PTE_NX,         1, 0, 0, X, PF_P | PF_I },
 	{ "nx_read",          PTE_P | PTE_NX,         1, 0, 0, R, OK },
 	{ "nx_write_ro",      PTE_P | PTE_NX,         1, 0, 0, W, PF_P | PF_W },
+	/* CPL 3 (SDM 4.6.1: user-mode accesses need U=1; R/W binds regardless of WP) */
+	{ "cpl3_np_read",        0,                     1, 0, 0, UR, PF_U },
+	{ "cpl3_sup_read",       PTE_P,                 1, 0, 0, UR, PF_P | PF_U },
+	{ "cpl3_sup_write",      PTE_P | PTE_W,         1, 0, 0, UW, PF_P | PF_U | PF_W },
+	{ "cpl3_sup_fetch",      PTE_P,                 1, 0, 0, UX, PF_P | PF_U | PF_I },
+	{ "cpl3_user_read",      PTE_P | PTE_U,         1, 0, 0, UR, OK },
+	{ "cpl3_user_write",     PTE_P | PTE_U | PTE_W, 1, 0, 0, UW, OK },
+	{ "cpl3_user_ro_write",  PTE_P | PTE_U,         1, 0, 0, UW, PF_P | PF_U | PF_W },
+	{ "cpl3_user_ro_write_wp0", PTE_P | PTE_U,      0, 0, 0, UW, PF_P | PF_U | PF_W },
+	{ "cpl3_user_fetch",     PTE_P | PTE_U,         1, 0, 0, UX, OK },
+	{ "cpl3_user_read_smap", PTE_P | PTE_U,         1, 1, 0, UR, OK },
+	{ "cpl3_user_fetch_smep", PTE_P | PTE_U,        1, 0, 1, UX, OK },
+	{ "cpl3_nx_fetch",       PTE_P | PTE_U | PTE_NX, 1, 0, 0, UX, PF_P | PF_U | PF_I },
 };
 
 static bool has_smap(void) { return cpuid(7, 0).ebx & BIT(20); }
@@ -114,11 +127,15 @@ static void set_mode(const struct perm_case *c, u64 *cr0, u64 *cr4)
 
 static struct probe access_once(gva_t g, enum access a)
 {
-	if (a == R)
-		return probe_read(g);
-	if (a == W)
-		return probe_write(g + 8, 0x77);
-	return probe_exec(g);
+	switch (a) {
+	case R:  return probe_read(g);
+	case W:  return probe_write(g + 8, 0x77);
+	case X:  return probe_exec(g);
+	case UR: return probe_user_read(g);
+	case UW: return probe_user_write(g + 8, 0x77);
+	case UX: return probe_user_exec(g);
+	}
+	return (struct probe){ 0 };
 }
 
 static void run_case(const struct perm_case *c)
@@ -137,7 +154,7 @@ static void run_case(const struct perm_case *c)
 	write_cr4(cr4);
 	write_cr0(cr0);
 	snprintf(name, sizeof(name), "pf_%s", c->name);
-	gva_t at = c->access == W ? g + 8 : g;
+	gva_t at = (c->access == W || c->access == UW) ? g + 8 : g;
 	u64 error = (u64)c->error;
 	if (!cpu_has_nx() && !c->smep)
 		error &= ~PF_I;   /* I/D is reported only with EFER.NXE or CR4.SMEP (4.7) */
