@@ -76,11 +76,22 @@ if [ -x build/hvtrace ]; then
 	fi
 	# Several rings written at once (3 vCPUs faulting, zaps, remote flushes).
 	if run trace_smp 0 '^run-qemu: trace: ' -g stress -s 3; then
-		chk=$(build/hvtrace check "$OUT/trace_smp/stress.hvt" 2>&1 | tail -1)
-		if [[ "$chk" == OK* ]]; then
-			echo "TEST hv.trace_smp_check PASS $chk"
+		hvt=$OUT/trace_smp/stress.hvt
+		chk=$(build/hvtrace check "$hvt" 2>&1 | tail -1)
+		kinds=$(build/hvtrace stats "$hvt" 2>/dev/null | awk '$1 == "event" {print $2}' | tr '\n' ' ')
+		if [[ "$chk" == OK* ]] && [[ " $kinds" == *" marker "* ]]; then
+			echo "TEST hv.trace_smp_check PASS $chk; HC_MARKER records present"
 		else
-			echo "TEST hv.trace_smp_check FAIL $chk"
+			echo "TEST hv.trace_smp_check FAIL $chk; events: $kinds"
+		fi
+	fi
+	# Emulated MMIO (LAPIC, all-ones hole) leaves HVT_MMIO records.
+	if run trace_mmio 0 '^run-qemu: trace: ' -g build/hv/tguests/lapic.elf -s 2; then
+		n=$(build/hvtrace stats "$OUT/trace_mmio/lapic.hvt" 2>/dev/null | awk '$1 == "event" && $2 == "mmio" {print $3}')
+		if [ "${n:-0}" -gt 0 ]; then
+			echo "TEST hv.trace_mmio_records PASS $n mmio records"
+		else
+			echo "TEST hv.trace_mmio_records FAIL no mmio record in $OUT/trace_mmio/lapic.hvt"
 		fi
 	fi
 fi
