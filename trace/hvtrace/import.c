@@ -50,7 +50,7 @@ static int run_schema(sqlite3 *db, int indexes)
 static int build(sqlite3 *db, struct hvt_reader *r, const char *src)
 {
 	if (exec(db, "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-262144; "
+		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536; "
 		     "PRAGMA temp_store=MEMORY; PRAGMA threads=2; BEGIN") ||
 	    run_schema(db, 0))
 		return -1;
