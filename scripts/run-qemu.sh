@@ -37,7 +37,8 @@ mkdir -p "$OUT"
 name=$(basename "$ELF" .elf)
 SERIAL=$OUT/$name.serial.log
 TRACE_OUT=$OUT/$name.hvt
-RAM=256M
+# Machine RAM: 256 MiB, or the guest's RAM plus 64 MiB for hv if that is more.
+RAM=$(( MEM + 64 > 256 ? MEM + 64 : 256 ))M
 
 accel="-accel tcg,thread=multi"
 nested=$(cat /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested 2>/dev/null | head -1)
