@@ -13,6 +13,9 @@
  * A root is the gpa of a PML4 page. Page-table pages come from frames.c
  * and are reached through the identity map (gva == gpa for RAM).
  * Functions that change an entry in the current root INVLPG it.
+ * vm_protect and vm_unmap act on the leaf, which may map 2 MiB (the
+ * identity map under "pagesize=2m"); vm_map of a single page splits a
+ * 2 MiB leaf into 512 4 KiB entries first.
  */
 #ifndef GUEST_PAGING_H
 #define GUEST_PAGING_H
