@@ -31,7 +31,7 @@ HV_VMX_SRCS  :=
 -include hv/vmx/vmx.mk
 
 HV_SRCS = $(HV_BOOT_SRCS) $(HV_CORE_SRCS) $(HV_SVM_SRCS) $(HV_VMX_SRCS) \
-          $(MMU_SRCS) $(TRACE_RING_SRCS)
+          $(MMU_SRCS) $(SHADOW_SRCS) $(TRACE_RING_SRCS)
 HV_OBJS = $(patsubst %,$(HV_BUILD)/obj/%.o,$(sort $(HV_SRCS)))
 HV_CFLAGS := $(FREE_CFLAGS) $(INCLUDES) -MMD -MP
 

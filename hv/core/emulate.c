@@ -13,12 +13,14 @@
  * The memory operand's address is not computed: the exit already gives the
  * gpa. Only the length (ModRM/SIB/displacement) and the register operand
  * matter. The instruction bytes are fetched from guest memory at CS.base +
- * RIP through the guest's page tables (gva_to_gpa below).
+ * RIP through the guest's page tables (gva_to_gpa below, with mmu/gwalk).
  */
 #include "hv/core/emulate.h"
 #include "hv/core/guestmem.h"
 #include "hv/core/lib.h"
 #include "hv/core/vm.h"
+#include "hv/core/x86.h"
+#include "mmu/gwalk.h"
 
 struct decoder {
 	const u8 *p, *end;
@@ -224,64 +226,45 @@ static void reg_load(struct vcpu *v, const struct mmio_insn *in, u64 val, int mo
 }
 
 /* ---- fetching the instruction: guest virtual to guest physical ----
- * The guest's own page tables, read through the memslots. Handles paging
- * off, 32-bit paging (CR4.PAE=0, 4 KiB and 4 MiB pages), PAE and 4-level
- * long-mode paging (Intel SDM vol 3, 4.3-4.5; AMD APM vol 2, 5.2-5.3).
- * Permissions are not checked: the CPU already fetched these bytes. */
+ * Through the MMU's guest page-table walker (mmu/gwalk.h), bound to the
+ * memslots, as a probe (no A/D bits set). hv does not track the guest's
+ * CPL, so the walk is tried as a supervisor fetch, then as a user fetch:
+ * the CPU has just fetched these bytes, so one of the two must succeed. */
 
-#define PTE_P   BIT(0)
-#define PTE_PS  BIT(7)
-#define PTE_ADDR GENMASK(51, 12)
-
-static int walk32(struct vm *vm, u64 cr3, gva_t gva, gpa_t *gpa)
+static u32 cpuid_reg(u32 leaf, int reg)
 {
-	u32 pde, pte;
-	if (guest_read(vm, &pde, (cr3 & 0xfffff000) + ((gva >> 22) & 0x3ff) * 4, 4) || !(pde & PTE_P))
-		return E_FAULT;
-	if ((pde & PTE_PS)) {
-		*gpa = (pde & 0xffc00000) | (gva & 0x3fffff);
-		return 0;
-	}
-	if (guest_read(vm, &pte, (pde & 0xfffff000) + ((gva >> 12) & 0x3ff) * 4, 4) || !(pte & PTE_P))
-		return E_FAULT;
-	*gpa = (pte & 0xfffff000) | (gva & 0xfff);
-	return 0;
+	u32 r[4];
+	cpuid(leaf, 0, &r[0], &r[1], &r[2], &r[3]);
+	return r[reg];
 }
 
-/* PAE (3 levels from a 32-byte-aligned PDPT) and long mode (4 levels). */
-static int walk64(struct vm *vm, u64 cr3, gva_t gva, int levels, gpa_t *gpa)
+static void walk_cpu(struct vcpu *v, struct gwalk_cpu *cpu)
 {
-	u64 table = levels == 3 ? (cr3 & 0xffffffe0) : (cr3 & PTE_ADDR), e = 0;
-	for (int level = levels; level >= 1; level--) {
-		int shift = 12 + 9 * (level - 1);
-		u64 idx = (gva >> shift) & (level == 3 && levels == 3 ? 3 : 511);
-		if (guest_read(vm, &e, (table & (levels == 3 && level == 3 ? ~0ull : PTE_ADDR)) + idx * 8, 8) ||
-		    !(e & PTE_P))
-			return E_FAULT;
-		if (level <= 3 && level > 1 && (e & PTE_PS) && !(levels == 3 && level == 3)) {
-			u64 mask = (1ull << shift) - 1;
-			*gpa = (e & PTE_ADDR & ~mask) | (gva & mask);
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	*gpa = (e & PTE_ADDR) | (gva & 0xfff);
-	return 0;
+	const struct vendor_ops *ops = v->vm->ops;
+	*cpu = (struct gwalk_cpu){
+		.cr0 = ops->get_cr(v, 0), .cr3 = ops->get_cr(v, 3), .cr4 = ops->get_cr(v, 4),
+		.efer = ops->get_cr(v, 8), .rflags = v->regs.rflags,
+		.maxphyaddr = (u8)cpuid_reg(0x80000008, 0),
+		.pse36 = cpuid_reg(1, 3) & BIT(17),
+		.gbpages = cpuid_reg(0x80000001, 3) & BIT(26),
+		.pdptrs = NULL,               /* read the PDPTEs from CR3 (NPT behaviour) */
+		.vcpu_id = (u16)v->id,
+	};
 }
 
 static int gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
 {
-	const struct vendor_ops *ops = v->vm->ops;
-	u64 cr0 = ops->get_cr(v, 0), cr4 = ops->get_cr(v, 4), efer = ops->get_cr(v, 8);
-	u64 cr3 = ops->get_cr(v, 3);
+	struct gwalk_cpu cpu;
+	struct gwalk_mem mem;
+	struct gwalk_result res;
 
-	if (!(cr0 & BIT(31))) {
-		*gpa = gva & 0xffffffffull;
-		return 0;
-	}
-	if (!(cr4 & BIT(5)))
-		return walk32(v->vm, cr3, gva, gpa);
-	return walk64(v->vm, cr3, gva, (efer & BIT(10)) ? 4 : 3, gpa);   /* EFER.LMA */
+	walk_cpu(v, &cpu);
+	gwalk_mem_bind_vm(&mem, v->vm->mmu);
+	if (gwalk(&cpu, &mem, gva, GWALK_FETCH | GWALK_NO_AD, &res) || res.fault)
+		if (gwalk(&cpu, &mem, gva, GWALK_FETCH | GWALK_USER | GWALK_NO_AD, &res) || res.fault)
+			return E_FAULT;
+	*gpa = res.gpa;
+	return 0;
 }
 
 /* Copy up to 15 instruction bytes at CS.base + RIP (stops at a page that

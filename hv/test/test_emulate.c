@@ -9,9 +9,14 @@
 #include <string.h>
 #include "hv/core/emulate.h"
 #include "hv/core/guestmem.h"
+#include "mmu/gwalk.h"
 
-/* emulate_mmio (not tested here) reads guest memory: never called. */
+/* emulate_mmio (not tested here) reads guest memory and walks the guest's
+ * page tables: never called. */
 int guest_read(struct vm *vm, void *dst, gpa_t gpa, u64 len) { return E_FAULT; }
+int gwalk(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem, gva_t gva, u32 access,
+	  struct gwalk_result *res) { return E_FAULT; }
+void gwalk_mem_bind_vm(struct gwalk_mem *mem, struct mmu_vm *vm) { }
 
 struct row {
 	const char *name;
