@@ -240,20 +240,36 @@ int replay_seek_from_start(struct replay *r, s64 seq)
 
 void (*replay_progress)(s64 done, s64 total);
 
+/* Only the columns replay_apply() reads: the one full pass decodes less. */
+static const char build_sql[] = "SELECT seq, type, reason, level, flags, aux, a, b, d"
+				" FROM events ORDER BY seq";
+
+static void lean_row(sqlite3_stmt *st, struct hvt_event *ev)
+{
+	ev->seq = sqlite3_column_int64(st, 0);
+	ev->type = (u8)sqlite3_column_int(st, 1);
+	ev->reason = (u8)sqlite3_column_int(st, 2);
+	ev->level = (u8)sqlite3_column_int(st, 3);
+	ev->flags = (u8)sqlite3_column_int(st, 4);
+	ev->aux = (u16)sqlite3_column_int(st, 5);
+	ev->a = (u64)sqlite3_column_int64(st, 6);
+	ev->b = (u64)sqlite3_column_int64(st, 7);
+	ev->d = (u64)sqlite3_column_int64(st, 8);
+}
+
 /* One forward pass over the whole trace, snapshotting before every
  * interval-th event (R4). Leaves the state at the last event. */
 static int build_checkpoints(struct replay *r)
 {
-	sqlite3_stmt *st = r->range_fwd;
+	sqlite3_stmt *st = NULL;
 	s64 next = r->ck.first_seq;
-	struct hvt_event ev;
-	int rc, err = ckpt_begin(&r->ck);
+	struct hvt_event ev = { 0 };
+	int rc = SQLITE_DONE, err = ckpt_begin(&r->ck);
 
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, r->info.first_seq);
-	sqlite3_bind_int64(st, 2, r->info.last_seq);
+	if (!err && sqlite3_prepare_v2(r->db, build_sql, -1, &st, NULL) != SQLITE_OK)
+		err = -1;
 	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		ev_from_row(st, &ev);
+		lean_row(st, &ev);
 		for (; !err && next <= ev.seq; next += r->ck.interval)
 			err = ckpt_put(&r->ck, next, &r->map, &r->cnt);
 		if (replay_progress && (ev.seq - r->info.first_seq) % (1 << 20) == 0)
@@ -261,7 +277,9 @@ static int build_checkpoints(struct replay *r)
 		if (!err)
 			err = replay_apply(&r->map, &r->cnt, &r->info.fmt, &ev);
 	}
-	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = -1;
+	sqlite3_finalize(st);
 	if (!err && r->ck.count == 0)
 		err = ckpt_put(&r->ck, next, &r->map, &r->cnt); /* empty trace */
 	if (err || ckpt_end(&r->ck, r->info.last_seq)) {
