@@ -40,6 +40,11 @@ struct mmu_config {
 	bool flush_per_table; /* seed 001 slow path: one remote flush per removed
 	                         table (HVT_FR_ZAP_PER_TABLE) instead of one per zap */
 	bool no_huge;       /* map 4 KiB pages only (labs, benches) */
+	/* Added for the shadow MMU (mmu/SHADOW.md): */
+	bool shadow_no_unsync;     /* every guest PTE write traps (no unsync pages) */
+	bool shadow_no_prefetch;   /* map only the faulting gPTE */
+	bool shadow_sync_skip_wadd;/* seed 000's WRONG sync_page: also skip SPTEs that only
+	                              gain write access (lab: count the extra write faults) */
 };
 
 /* Result of a fault; MMU_FAULT_MMIO fills struct mmu_mmio for the emulator. */
@@ -49,6 +54,10 @@ enum mmu_fault_result {
 	MMU_FAULT_RETRY,       /* lost a race, re-enter (the guest re-faults if needed) */
 	MMU_FAULT_MMIO,        /* emulate the access (see mmio->kind) */
 	MMU_FAULT_ERROR,       /* out of memory: stop the VM with a message */
+	/* Added for the shadow MMU (mmu_shadow_page_fault): */
+	MMU_FAULT_INJECT,      /* the guest's own tables fault: inject #PF (see struct mmu_shadow_fault) */
+	MMU_FAULT_EMULATE,     /* a write to a write-protected guest page table: emulate it and
+	                          hand the bytes to mmu_shadow_emulated_write */
 };
 
 struct mmu_mmio {
@@ -100,6 +109,52 @@ int  mmu_dirty_log_enable(struct mmu_vm *vm, int slot, bool on);
 long mmu_dirty_log_fetch_clear(struct mmu_vm *vm, int slot, u64 *bitmap, size_t nwords);
 /* Age [gfn, gfn+npages): clear A (or access-track); returns young pages. */
 long mmu_age_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages);
+
+/* ---- shadow paging (mmu/shadow*.c, mmu/SHADOW.md) ----
+ * The guest CPU state is passed as the walker's struct gwalk_cpu
+ * (mmu/gwalk.h); hv copies CR0/CR3/CR4/EFER/RFLAGS from the vCPU. Call on
+ * the vCPU's own thread, no lock held (the walk reads guest memory through
+ * mmu_gpa_to_hpa, W5). Shadow SPTEs use the x86 format: cfg.format must be
+ * MMU_FORMAT_X86 with 4 levels. Guest modes: paging off (direct identity
+ * shadow) and 4-level paging; other modes return E_NOTSUP. */
+struct gwalk_cpu;
+struct mmu_shadow_fault {
+	u32   error_code;      /* MMU_FAULT_INJECT: the #PF error code the guest gets */
+	gva_t cr2;             /* MMU_FAULT_INJECT: CR2 */
+	gpa_t gpa;             /* MMU_FAULT_EMULATE / MMU_FAULT_MMIO: the guest-physical target */
+};
+/* CR3 load, or a CR0/CR4/EFER change: pick (or build) the root for the
+ * guest's CR3 and paging role, sync unsync pages, flush the vCPU's TLB.
+ * *root: what runs as the real CR3. */
+int  mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *root);
+/* Guest #PF intercepted at gva with the hardware error code (MMU_PF_*). */
+enum mmu_fault_result mmu_shadow_page_fault(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu,
+					    gva_t gva, u32 error, u64 guest_rip,
+					    struct mmu_shadow_fault *out);
+/* INVLPG gva (also INVPCID individual-address). */
+void mmu_shadow_invlpg(struct mmu_vcpu *vcpu, gva_t gva);
+/* The emulator wrote len bytes at gpa (a write-protected guest page
+ * table) on behalf of the guest: store them and fix the SPTEs. */
+int  mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *bytes, int len);
+struct mmu_shadow_stats {
+	u64 faults;            /* mmu_shadow_page_fault calls */
+	u64 injected;          /* ... injected into the guest */
+	u64 emulated;          /* ... returned MMU_FAULT_EMULATE */
+	u64 fixed;             /* ... installed a leaf */
+	u64 spurious;          /* ... found the access already allowed */
+	u64 emulated_writes;   /* mmu_shadow_emulated_write calls */
+	u64 pages_created;     /* shadow pages created */
+	u64 pages_zapped;      /* shadow pages zapped */
+	u64 flooded;           /* ... of them for write flooding */
+	u64 unsyncs;           /* pages that went unsync */
+	u64 syncs;             /* pages synced */
+	u64 sync_changed;      /* gPTEs whose access or frame changed, seen by sync */
+	u64 sync_writes;       /* SPTE writes by sync (seed 000: == sync_changed) */
+	u64 prefetched;        /* SPTEs installed by prefetch */
+	u64 root_hits;         /* CR3 loads served by the current or a cached root */
+	u64 root_misses;       /* CR3 loads that needed a root lookup/allocation */
+};
+void mmu_shadow_get_stats(struct mmu_vm *vm, struct mmu_shadow_stats *out);
 
 /* ---- quiescent states for deferred page-table freeing ----
  * hv calls enter just before VMRUN/VMRESUME and exit just after the exit:

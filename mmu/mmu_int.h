@@ -94,6 +94,8 @@ struct mmu_vcpu {
 	volatile u64 qs_seen;     /* qs.gp_seq seen at the last quiescent point (atomic) */
 	volatile u32 in_guest;    /* 1 between enter_guest and exit_guest (atomic) */
 	bool  root_loaded;        /* the NEW_ROOT flush was done; vCPU thread only */
+	/* Added for the shadow MMU (mmu/shadow*.c): */
+	struct shadow_vcpu *shadow; /* roots, guest state, SP cache; vCPU thread only */
 };
 
 /* ---- the VM --------------------------------------------------------------- */
@@ -113,6 +115,10 @@ struct mmu_vm {
 	struct qsbr qs;           /* deferred frees */
 	struct mmu_vcpu *vcpus[HVT_MAX_CPUS]; /* published with release; NULL = none */
 	struct mmu_stats stats;   /* counters, updated atomically */
+	/* Added for the shadow MMU (mmu/shadow*.c); NULL/unset under TDP: */
+	struct shadow_vm *shadow; /* SP hash, rmap, counters; published once (release) */
+	void (*shadow_destroy)(struct mmu_vm *vm); /* set with shadow; called first by
+	                             mmu_vm_destroy so TDP-only builds need no shadow code */
 };
 
 /* ---- one MMU operation (a fault, a zap, a teardown) ----------------------- */
@@ -132,6 +138,10 @@ struct mmu_op {
 	u64   zapped;             /* present SPTEs zapped */
 	u64   skipped;            /* exclusive removal: non-present SPTEs skipped (seed 003) */
 	u64   lost;               /* lost compare-exchanges */
+	/* Added for the shadow MMU: */
+	bool  shadow;             /* shadow SPTEs: HVT_F_SHADOW, the shadow code
+	                             unlinks its own tables (no handle_removed_pt) */
+	hpa_t root_hpa;           /* shadow: the root traced in HVT_SPTE_CHANGE.e */
 };
 
 /* ---- cross-file functions ------------------------------------------------- */

@@ -99,6 +99,13 @@ static void handle_changed_spte(struct mmu_op *op, gfn_t gfn, int level,
 	    spte_to_pfn(f, new_spte) == spte_to_pfn(f, old))
 		return;
 	op->zapped++;
+	if (op->shadow) {
+		/* A shadow table outlives its link (other parents, roots, the SP
+		 * hash); mmu/shadow.c unlinks and frees it itself, after this
+		 * flush (mmu/SHADOW.md, I6). */
+		note_flush(op, gfn, level);
+		return;
+	}
 	/* Paging-structure caches may still hold the old link: flush (seed 001),
 	 * batched for the op unless per-table mode flushes in the removal. */
 	if (!per_table)
@@ -116,7 +123,7 @@ bool tdp_write_spte(struct mmu_op *op, u64 *sptep, gfn_t gfn, int level,
 	struct hvt_record rec = {
 		.vcpu = op_vcpu_id(op), .type = HVT_SPTE_CHANGE, .reason = reason,
 		.level = (u8)level, .a = gfn, .b = env_va_to_hpa(sptep), .c = *old,
-		.d = new_spte, .e = vm->root ? vm->root->hpa : 0,
+		.d = new_spte, .e = op->shadow ? op->root_hpa : vm->root ? vm->root->hpa : 0,
 	};
 
 	check_spte_transition(op, *old, new_spte, level, gfn, reason);   /* incl. L1 */
@@ -127,6 +134,8 @@ bool tdp_write_spte(struct mmu_op *op, u64 *sptep, gfn_t gfn, int level,
 		rec.flags |= HVT_F_VOLATILE;
 	if (op->lock_write)
 		rec.flags |= HVT_F_LOCK_WRITE;
+	if (op->shadow)
+		rec.flags |= HVT_F_SHADOW;
 	if (atomic)
 		rec.flags |= HVT_F_ATOMIC;
 

@@ -96,6 +96,8 @@ void mmu_vm_destroy(struct mmu_vm *vm)
 {
 	struct mmu_op op;
 
+	if (vm->shadow_destroy)
+		vm->shadow_destroy(vm);   /* shadow pages first: they hold vCPU roots */
 	rw_write_lock(&vm->mmu_lock, 0);
 	mmu_op_init(&op, vm, NULL, true, HVT_SR_TEARDOWN, HVT_FR_ZAP);
 	/* Exclusive: skips the empty SPTEs (seed 003); one flush at the end,

@@ -1,0 +1,339 @@
+/*
+ * shadow_sync.c: keeping shadow pages coherent with the guest's tables:
+ * unsync pages and sync_page (5.5, seed 000), INVLPG (5.8), emulated writes
+ * to write-protected gPTs and flooding (5.4), CR3 loads and the root cache
+ * (5.7), setup and teardown.
+ *
+ * Sync points (when the guest's own TLB rules say its PTE changes must be
+ * visible): CR3 load (mmu_shadow_load), INVLPG (mmu_shadow_invlpg, one
+ * SPTE). Unsync pages are found by scanning the SP hash when nr_unsync > 0
+ * (KVM follows unsync_children bitmaps from the root instead; the scan
+ * syncs pages of other address spaces too, which is more work, never wrong).
+ */
+#include "shadow_int.h"
+
+
+
+/* ---- sync (5.5) ----------------------------------------------------------- */
+static void drop_and_count(struct shadow_op *sop, struct shadow_page *sp, int i)
+{
+	u64 before = sop->op.writes;
+
+	shadow_drop_spte(sop, sp, i);
+	sop->svm->stats.sync_changed++;
+	sop->svm->stats.sync_writes += sop->op.writes - before;
+}
+
+/*
+ * Re-derive SPTE i of an unsync (or INVLPG'd) last-level SP from its gPTE.
+ *  - gPTE not present, not accessed, reserved bits, other frame: drop.
+ *  - access bits unchanged: SKIP, no write (KVM since v6.4).
+ *  - anything else, INCLUDING write access being added, is rewritten
+ *    (seed 000: a #PF removes the TLB entries for its address, so a !W
+ *    fault on this page must find the new W; skipping only costs exits).
+ *    cfg.shadow_sync_skip_wadd keeps the wrong variant for the lab.
+ */
+void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
+{
+	struct mmu_vm *vm = sop->op.vm;
+	const struct gwalk_cpu *cpu = &sop->sv->cpu;
+	const struct spte_format *f = &vm->fmt;
+	u64 old = sp->spt[i], gpte, before;
+	struct memslot *slot;
+	gfn_t gfn;
+	u32 acc, spte_acc;
+
+	if (!is_mmu_present_spte(old))
+		return;   /* nothing cached: the next access faults and walks */
+	if (shadow_read_gpte(vm, ((gpa_t)sp->gfn << PAGE_SHIFT) + (gpa_t)i * 8, &gpte) ||
+	    !(gpte & GPTE_P) || !(gpte & GPTE_A) || gwalk_gpte_rsvd_bits(cpu, 1, gpte)) {
+		drop_and_count(sop, sp, i);
+		return;
+	}
+	gfn = gwalk_leaf_gpa(cpu, GWALK_MODE_4LEVEL, 1, gpte, 0) >> PAGE_SHIFT;
+	slot = memslot_lookup(vm, gfn);
+	if (gfn != sp->ent[i].gfn || !slot || (slot->flags & HC_MEM_ALLONES)) {
+		drop_and_count(sop, sp, i);
+		return;
+	}
+	acc = role_access(sp->role) & gwalk_gpte_access(cpu, 1, gpte);
+	if (!(gpte & GPTE_D))
+		acc &= ~GWALK_ACC_W;
+	if (acc == sp->access[i])
+		return;                           /* seed 000: unchanged, skip */
+	if (vm->cfg.shadow_sync_skip_wadd && acc == (sp->access[i] | GWALK_ACC_W))
+		return;                           /* the WRONG rule, selectable for the lab */
+	sop->svm->stats.sync_changed++;
+	spte_acc = acc;
+	/* I4; and while synchronizing nothing else goes unsync (5.5). */
+	if ((acc & GWALK_ACC_W) && shadow_gfn_needs_wrprot(sop, gfn, false))
+		spte_acc &= ~GWALK_ACC_W;
+	/* A set: synchronizing is not a prefetch (seed 000, second pitfall);
+	 * D kept if the SPTE stays writable. */
+	u64 new_spte = shadow_make_leaf(vm, slot, gfn, spte_acc, true, false);
+	if (is_writable_spte(f, new_spte))
+		new_spte |= old & f->dirty_mask;
+	before = sop->op.writes;
+	shadow_set_leaf(sop, sp, i, gfn, acc, new_spte, HVT_SR_SYNC);
+	sop->svm->stats.sync_writes += sop->op.writes - before;
+}
+
+void shadow_sync_page(struct shadow_op *sop, struct shadow_page *sp)
+{
+	struct shadow_vm *svm = sop->svm;
+
+	/* Write-protect the gPT again and flush BEFORE reading it: a guest
+	 * write through a stale writable TLB entry after the read would be
+	 * lost with the page marked sync (I4). */
+	sp->unsync = false;
+	svm->nr_unsync--;
+	if (shadow_write_protect_gfn(sop, sp->gfn)) {
+		mmu_flush_remote(sop->op.vm, op_vcpu_id(&sop->op), 0, 0, 0, HVT_FR_SYNC);
+		sop->op.need_flush = false;
+	}
+	SHADOW_STAT(svm, syncs);
+	shadow_trace_sp(sop, sp, HVT_SP_SYNC, 0);
+	for (int i = 0; i < SPTE_ENT_PER_PAGE; i++)
+		shadow_sync_spte(sop, sp, i);
+}
+
+void shadow_sync_all(struct shadow_op *sop)
+{
+	struct shadow_vm *svm = sop->svm;
+
+	for (int b = 0; b < SHADOW_HASH_SIZE && svm->nr_unsync; b++)
+		for (struct shadow_page *sp = svm->hash[b]; sp; sp = sp->hash_next)
+			if (sp->unsync)
+				shadow_sync_page(sop, sp);
+}
+
+/* ---- setup -------------------------------------------------------------------- */
+static void shadow_destroy(struct mmu_vm *vm);
+
+static int shadow_ensure(struct mmu_vcpu *vcpu)
+{
+	struct mmu_vm *vm = vcpu->vm;
+
+	if (vm->cfg.format != MMU_FORMAT_X86 || vm->cfg.levels != 4)
+		return E_NOTSUP;   /* shadow SPTEs are what the CPU walks: x86 4-level */
+	if (!__atomic_load_n(&vm->shadow, __ATOMIC_ACQUIRE)) {
+		struct shadow_vm *svm = env_zalloc(sizeof(*svm));   /* outside the lock */
+		if (!svm)
+			return E_NOMEM;
+		rw_write_lock(&vm->mmu_lock, (u32)vcpu->id);
+		if (!vm->shadow) {
+			vm->shadow_destroy = shadow_destroy;
+			__atomic_store_n(&vm->shadow, svm, __ATOMIC_RELEASE);
+			svm = NULL;
+		}
+		rw_write_unlock(&vm->mmu_lock);
+		if (svm)
+			env_free(svm, sizeof(*svm));
+	}
+	if (!vcpu->shadow) {
+		vcpu->shadow = env_zalloc(sizeof(*vcpu->shadow));
+		if (!vcpu->shadow)
+			return E_NOMEM;
+	}
+	return 0;
+}
+
+/* ---- roots and CR3 loads (5.7) --------------------------------------------- */
+static void drop_all_roots(struct shadow_op *sop, struct shadow_vcpu *sv)
+{
+	if (sv->cur.sp)
+		shadow_put_root(sop, sv->cur.sp);
+	sv->cur = (struct shadow_root){0};
+	for (int i = 0; i < SHADOW_PREV_ROOTS; i++) {
+		if (sv->prev[i].sp)
+			shadow_put_root(sop, sv->prev[i].sp);
+		sv->prev[i] = (struct shadow_root){0};
+	}
+}
+
+static bool root_matches(const struct shadow_root *r, u64 cr3, u32 role)
+{
+	return r->sp && r->cr3 == cr3 && r->sp->role == role;   /* an invalid root never matches */
+}
+
+/* Make (cr3, role) current: the current root, a cached one (swapped in), or
+ * a new one; the old current root goes to the front of the cache, the least
+ * recently used cached root is dropped. */
+static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, u32 role)
+{
+	struct shadow_root old = sv->cur;
+	int hit = -1;
+
+	if (root_matches(&sv->cur, cr3, role)) {
+		SHADOW_STAT(sop->svm, root_hits);
+		return;
+	}
+	for (int i = 0; i < SHADOW_PREV_ROOTS && hit < 0; i++)
+		if (root_matches(&sv->prev[i], cr3, role))
+			hit = i;
+	if (hit >= 0) {
+		SHADOW_STAT(sop->svm, root_hits);
+		sv->cur = sv->prev[hit];
+		for (int i = hit; i > 0; i--)
+			sv->prev[i] = sv->prev[i - 1];
+	} else {
+		SHADOW_STAT(sop->svm, root_misses);
+		struct shadow_page *sp = shadow_get_page(sop, role_direct(role) ? 0 : cr3 >> PAGE_SHIFT, role);
+		sp->root_count++;
+		sv->cur = (struct shadow_root){ .sp = sp, .cr3 = cr3 };
+		if (sv->prev[SHADOW_PREV_ROOTS - 1].sp)
+			shadow_put_root(sop, sv->prev[SHADOW_PREV_ROOTS - 1].sp);
+		for (int i = SHADOW_PREV_ROOTS - 1; i > 0; i--)
+			sv->prev[i] = sv->prev[i - 1];
+	}
+	sv->prev[0] = old;
+	sop->op.root_hpa = sv->cur.sp->hpa;
+}
+
+int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *root)
+{
+	enum gwalk_mode mode = gwalk_mode_of(cpu);
+	struct shadow_vcpu *sv;
+	struct shadow_op sop;
+	u32 base, role;
+	u64 cr3;
+	int rc;
+
+	if (mode != GWALK_MODE_NONE && mode != GWALK_MODE_4LEVEL)
+		return E_NOTSUP;   /* 32-bit, PAE and 5-level guests: not yet (SHADOW.md 1) */
+	rc = shadow_ensure(vcpu);
+	if (!rc)
+		rc = shadow_topup(vcpu);
+	if (rc)
+		return rc;
+	sv = vcpu->shadow;
+	base = shadow_base_role(cpu);
+	role = base | 4u | (GWALK_ACC_ALL << SR_ACC_SHIFT) | (mode == GWALK_MODE_NONE ? SR_DIRECT : 0);
+	cr3 = mode == GWALK_MODE_NONE ? 0 : cpu->cr3 & GENMASK(51, 12);
+	shadow_op_begin(&sop, vcpu->vm, vcpu);
+	sv->cpu = *cpu;
+	sv->cpu.pdptrs = NULL;
+	/* A paging-mode change gives every SP a new role: drop all roots. */
+	if (sv->loaded && base != sv->base_role)
+		drop_all_roots(&sop, sv);
+	sv->base_role = base;
+	switch_root(&sop, sv, cr3, role);
+	sv->loaded = true;
+	/* The guest's TLB rules: its PTE changes are visible after MOV CR3. */
+	shadow_sync_all(&sop);
+	*root = sv->cur.sp->hpa;
+	shadow_op_end(&sop);
+	/* The ASID still holds the previous address space's translations, and
+	 * giving the CPU a new CR3 through the VMCB/VMCS does not flush it. */
+	mmu_flush_local(vcpu, 0, 0, HVT_FR_CR3);
+	return 0;
+}
+
+/* ---- INVLPG (5.8) ------------------------------------------------------------ */
+void mmu_shadow_invlpg(struct mmu_vcpu *vcpu, gva_t gva)
+{
+	struct shadow_vcpu *sv = vcpu->shadow;
+	struct shadow_op sop;
+
+	if (!vcpu->vm->shadow || !sv || !sv->loaded)
+		return;
+	shadow_op_begin(&sop, vcpu->vm, vcpu);
+	struct shadow_page *sp = sv->cur.sp;
+	for (int level = sp ? role_level(sp->role) : 0; sp && level > PG_LEVEL_4K; level--) {
+		int i = (int)((gva >> (PAGE_SHIFT + SPTE_LEVEL_BITS * (level - 1))) & 511);
+		sp = is_mmu_present_spte(sp->spt[i]) ? sp->ent[i].child : NULL;
+	}
+	/* Only an unsync page can be stale: a sync one is write-protected, so
+	 * its SPTEs already follow every gPTE write (I4). */
+	if (sp && sp->unsync)
+		shadow_sync_spte(&sop, sp, (int)((gva >> PAGE_SHIFT) & 511));
+	shadow_op_end(&sop);
+	/* The intercepted INVLPG did not run: drop the gva from the TLB. */
+	mmu_flush_local(vcpu, 0, 0, HVT_FR_INVLPG);
+}
+
+/* ---- emulated writes to shadowed gPTs, flooding (5.4) ------------------------- */
+int mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *bytes, int len)
+{
+	struct mmu_vm *vm = vcpu->vm;
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+	u32 off = (u32)(gpa & (PAGE_SIZE - 1));
+	struct shadow_page *sp, *next;
+	struct shadow_op sop;
+	int rc;
+
+	if (!vm->shadow || len <= 0 || len > 8)
+		return E_INVAL;
+	shadow_op_begin(&sop, vm, vcpu);
+	rc = shadow_write_guest_locked(vm, gpa, bytes, len);
+	SHADOW_STAT(sop.svm, emulated_writes);
+	/* A write that does not cover exactly one whole gPTE, or a small one,
+	 * is probably data, not a PTE update (KVM: detect_write_misaligned). */
+	bool misaligned = len < 4 || ((off ^ (off + (u32)len - 1)) & ~7u);
+	struct shadow_page **bucket = &sop.svm->hash[shadow_hash_idx(gfn)];
+
+	for (sp = *bucket; sp; sp = sp->hash_next)
+		if (sp->gfn == gfn && !role_direct(sp->role))
+			sp->write_flooding++;
+	/* Unshadow pages written too often without a fault using them, or
+	 * written like data; a root stays (a vCPU runs on it). Restart after
+	 * each zap: it may take other SPs of the bucket with it. */
+	for (sp = *bucket; sp; sp = next) {
+		next = sp->hash_next;
+		if (sp->gfn != gfn || role_direct(sp->role) || sp->root_count)
+			continue;
+		bool flood = sp->write_flooding >= SHADOW_FLOOD;
+		if (!flood && !misaligned)
+			continue;
+		if (flood)
+			SHADOW_STAT(sop.svm, flooded);
+		shadow_zap_page(&sop, sp, flood ? HVT_SP_FLOOD : HVT_SP_ZAP);
+		next = *bucket;
+	}
+	/* The rest: drop the SPTE of the written gPTE, cheaper than
+	 * re-deriving it; the next access re-faults and walks. */
+	for (sp = *bucket; sp; sp = sp->hash_next)
+		if (sp->gfn == gfn && !role_direct(sp->role))
+			shadow_drop_spte(&sop, sp, (int)(off / 8));
+	shadow_op_end(&sop);
+	return rc;
+}
+
+/* ---- teardown, stats ------------------------------------------------------------ */
+static void shadow_destroy(struct mmu_vm *vm)
+{
+	struct shadow_vm *svm = vm->shadow;
+	struct shadow_op sop;
+
+	shadow_op_begin(&sop, vm, NULL);
+	for (int i = 0; i < HVT_MAX_CPUS; i++)
+		if (vm->vcpus[i] && vm->vcpus[i]->shadow)
+			drop_all_roots(&sop, vm->vcpus[i]->shadow);
+	for (int b = 0; b < SHADOW_HASH_SIZE; b++)
+		while (svm->hash[b])
+			shadow_zap_page(&sop, svm->hash[b], HVT_SP_ZAP);
+	shadow_op_end(&sop);   /* one flush, then every SP is retired (qsbr_drain_all frees) */
+	for (int i = 0; i < HVT_MAX_CPUS; i++) {
+		struct mmu_vcpu *v = vm->vcpus[i];
+		if (!v || !v->shadow)
+			continue;
+		while (v->shadow->nobjs > 0) {
+			struct shadow_page *sp = v->shadow->cache[--v->shadow->nobjs];
+			env_free_page(sp->spt);
+			env_free(sp, sizeof(*sp));
+		}
+		env_free(v->shadow, sizeof(*v->shadow));
+		v->shadow = NULL;
+	}
+	vm->shadow = NULL;
+	vm->shadow_destroy = NULL;
+	env_free(svm, sizeof(*svm));
+}
+
+void mmu_shadow_get_stats(struct mmu_vm *vm, struct mmu_shadow_stats *out)
+{
+	if (vm->shadow)
+		*out = vm->shadow->stats;
+	else
+		*out = (struct mmu_shadow_stats){0};
+}
