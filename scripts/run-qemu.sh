@@ -101,5 +101,13 @@ else
 	status=$((rc == 0 ? 125 : rc))
 fi
 [ -n "$collector_pid" ] && echo "run-qemu: trace: $TRACE_OUT (log $OUT/$name.collect.log)"
-echo "run-qemu: status $status"
+case $status in
+112) meaning=" (hv stopped the VM: the guest did something fatal, see the hv: lines)" ;;
+113) meaning=" (missing CPU capability)" ;;
+114) meaning=" (hv panic: a bug in hv)" ;;
+115) meaning=" (bad boot: no guest, bad option or not enough memory)" ;;
+124) meaning=" (time limit)" ;;
+*) meaning="" ;;
+esac
+echo "run-qemu: status $status$meaning"
 exit $status
