@@ -215,18 +215,24 @@ WHERE f.type = 2;
 -- The value of each SPTE over seq intervals: "state at step S" is
 --   SELECT * FROM spte_intervals WHERE sptep = :p AND seq_from <= :s AND :s < seq_to;
 -- (filters on sptep or gfn are pushed into the window, one indexed lookup).
--- Lost races write nothing and start no interval.
+-- An interval ends at the next change of the SPTE or when the table holding
+-- it is freed (its memory may then hold another table). Lost races write
+-- nothing and start no interval.
 CREATE VIEW spte_intervals AS
-SELECT sptep,    -- host physical address of the SPTE
-       gfn,      -- first gfn it maps
-       level,    -- its level
-       value,    -- value over the interval (int64, S2)
-       seq_from, -- seq of the change that wrote value (inclusive)
-       seq_to,   -- seq of the next change of this SPTE (exclusive); 9223372036854775807 if none
-       reason    -- spte_reasons.id of the change that wrote value
+SELECT w.sptep    AS sptep,    -- host physical address of the SPTE
+       w.gfn      AS gfn,      -- first gfn it maps
+       w.level    AS level,    -- its level
+       w.value    AS value,    -- value over the interval (int64, S2)
+       w.seq_from AS seq_from, -- seq of the change that wrote value (inclusive)
+       min(w.seq_next,
+           coalesce((SELECT min(f.seq) FROM events f
+                     WHERE f.type = 9 AND f.a = (w.sptep & ~4095) AND f.seq > w.seq_from),
+                    9223372036854775807))
+                  AS seq_to,   -- next change of this SPTE or free of its table (exclusive); 9223372036854775807 if neither
+       w.reason   AS reason    -- spte_reasons.id of the change that wrote value
 FROM (SELECT b AS sptep, a AS gfn, level, d AS value, seq AS seq_from, reason,
-             LEAD(seq, 1, 9223372036854775807) OVER (PARTITION BY b, a ORDER BY seq) AS seq_to
-      FROM events WHERE type = 1 AND (flags & 2) = 0);
+             LEAD(seq, 1, 9223372036854775807) OVER (PARTITION BY b, a ORDER BY seq) AS seq_next
+      FROM events WHERE type = 1 AND (flags & 2) = 0) w;
 
 -- Each page table's life: alloc, unlink (the SPTE change that removed it),
 -- the first TLB flush after the unlink that covers its range, and its free.

@@ -72,7 +72,7 @@ done
 
 # State at a step: the interval view agrees with a replay of the changes.
 g=$(sql "SELECT gfn FROM spte_changes WHERE level = 1 GROUP BY gfn ORDER BY count(*) DESC LIMIT 1")
-s=$(sql "SELECT seq FROM spte_changes WHERE gfn = $g AND level = 1 AND NOT lost_race ORDER BY seq LIMIT 1 OFFSET 1")
+s=$(sql "SELECT seq FROM spte_changes WHERE gfn = $g AND level = 1 AND NOT lost_race AND new != 0 ORDER BY seq LIMIT 1 OFFSET 1")
 want=$(sql "SELECT new FROM spte_changes WHERE gfn = $g AND level = 1 AND NOT lost_race AND seq <= $s ORDER BY seq DESC LIMIT 1")
 got=$(sql "SELECT value FROM spte_intervals WHERE gfn = $g AND level = 1 AND seq_from <= $s AND $s < seq_to")
 [ -n "$want" ] && [ "$want" = "$got" ] && pass trace.import.state_at "gfn $g at seq $s = $got" ||
