@@ -215,22 +215,14 @@ static void load_meta(sqlite3 *db, struct trace_info *info)
 
 int tracedb_load_info(sqlite3 *db, struct trace_info *info, char *err, size_t errlen)
 {
-	struct hvt_spte_format meta_fmt;
-
 	memset(info, 0, sizeof(*info));
 	info->mmu_mode = HVT_MMU_TDP;
+	/* Pass 1 finds vendor and MMU mode, which pick the default masks; pass 2
+	 * lays the header's own spte.* fields over those defaults. */
 	load_meta(db, info);
-	meta_fmt = info->fmt;
 	spte_format_default(&info->fmt, info->vendor, info->mmu_mode);
-	if (info->fmt_from_meta && meta_fmt.present_mask) {
-		if (!meta_fmt.levels)
-			meta_fmt.levels = info->fmt.levels;
-		if (!meta_fmt.format)
-			meta_fmt.format = info->fmt.format;
-		info->fmt = meta_fmt;
-	} else {
-		info->fmt_from_meta = false;
-	}
+	info->fmt_from_meta = false;
+	load_meta(db, info);
 	info->first_seq = info->last_seq = -1;
 	if (tracedb_query_s64(db, "SELECT min(seq) FROM events", NULL, 0, &info->first_seq) < 0 ||
 	    tracedb_query_s64(db, "SELECT max(seq) FROM events", NULL, 0, &info->last_seq) < 0) {

@@ -48,6 +48,31 @@ if [ -x build/hvtrace ]; then
 	fi
 fi
 
+# Shadow MMU: tables indexed by gva. The path of a shadow SPTE change is
+# found upwards from its sptep; a shadow fault walks down by its gva.
+shadow=$T/shadow.db
+if $B/mkfixture --events 20000 --seed 5 --mmu shadow --out "$shadow" "${schema[@]}"; then
+	$B/test_replay "$shadow" shadow || status=1
+	read -r F GVAF S NEW <<<"$(sqlite3 -readonly "$shadow" "SELECT f.seq, printf('0x%x', f.a >> 12),
+		s.seq, printf('0x%016x', s.d) FROM events f JOIN events s ON s.type = 1 AND s.vcpu = f.vcpu
+		AND s.level = 1 AND (s.flags & 2) = 0 AND s.seq = f.seq + 1 WHERE f.type = 3
+		ORDER BY f.seq LIMIT 1 OFFSET 30" | tr '|' ' ')"
+	at_fault=$(build/hvtui --keys "g$F
+" --dump "$shadow")
+	at_write=$(build/hvtui --keys "g$S
+" --dump "$shadow")
+	if grep -q "path of gva frame $GVAF " <<<"$at_fault" && grep -qE "^ L4 " <<<"$at_write" &&
+	   grep -qE "^ L1 .* $NEW " <<<"$at_write"; then
+		echo "TEST tui.shadow_path PASS fault $F walks gva frame $GVAF; write $S found up to L4, leaf $NEW"
+	else
+		echo "TEST tui.shadow_path FAIL fault $F gva frame $GVAF write $S $NEW"
+		status=1
+	fi
+else
+	echo "TEST tui.shadow_path FAIL mkfixture --mmu shadow failed"
+	status=1
+fi
+
 bash viz/test/tmux_test.sh "$fixture" || status=1
 second=$fixture
 [ -s "$synth" ] && second=$synth

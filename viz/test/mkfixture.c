@@ -3,7 +3,7 @@
  * straight through the sqlite3 C API (independent of hvtrace).
  *
  *   mkfixture --events N --out F.db [--seed S] [--vendor vmx|svm] [--vcpus V]
- *             [--schema trace/schema.sql]
+ *             [--mmu tdp|shadow] [--schema trace/schema.sql]
  *
  * It simulates a 4-level TDP MMU on V vCPUs and emits faults (with the table
  * links and leaf maps they cause), fast-path fixes, write-protect and zap
@@ -31,6 +31,7 @@ struct gen {
 	u64 next_hpa;               /* page allocator for tables */
 	u64 root;                   /* root table hpa */
 	unsigned vcpus;             /* vCPUs */
+	bool shadow;                /* shadow MMU: tables indexed by gva, not gfn */
 	struct hvt_spte_format fmt; /* SPTE masks */
 	struct spte_map mem;        /* the SPTEs as the CPU sees them */
 };
@@ -95,6 +96,9 @@ static void spte_write(struct gen *g, unsigned vcpu, u64 sptep, u64 gfn, unsigne
 				.a = gfn, .b = sptep, .c = spte_get(g, sptep), .d = new,
 				.e = g->root };
 
+	if (g->shadow)
+		ev.flags |= HVT_F_SHADOW;
+
 	if (full(g))
 		return;
 	if (flags & HVT_F_LOST_RACE)
@@ -138,11 +142,22 @@ static u64 link_table(struct gen *g, unsigned vcpu, u64 sptep, u64 gfn, unsigned
 	return table;
 }
 
-/* Sptep of gfn's entry at level in table. */
-static u64 entry_of(u64 table, u64 gfn, unsigned level)
+/* Shadow mode: the guest maps gva frame (gfn ^ SHADOW_XOR) to gfn, and the
+ * shadow tables are indexed by that gva frame. */
+#define SHADOW_XOR 0x3000ull
+
+static u64 index_frame(const struct gen *g, u64 gfn)
 {
-	return table + ((gfn >> (9 * (level - 1))) & 511) * 8;
+	return g->shadow ? gfn ^ SHADOW_XOR : gfn;
 }
+
+/* Sptep of gfn's entry at level in table (indexed by its index frame). */
+static u64 entry_of_frame(u64 table, u64 frame, unsigned level)
+{
+	return table + ((frame >> (9 * (level - 1))) & 511) * 8;
+}
+
+#define entry_of(table, gfn, level) entry_of_frame(table, index_frame(g, gfn), level)
 
 /* Walks down to the level-1 entry of gfn, linking missing tables. Returns
  * the leaf sptep and counts written SPTEs in *written. */
@@ -175,8 +190,10 @@ static u64 pick_gfn(struct gen *g)
 static void do_fault(struct gen *g, unsigned vcpu)
 {
 	u64 gfn = pick_gfn(g), err = 0x100000000ull | (pick(g, 2) ? 0x2 : 0) | 0x4;
-	struct hvt_event ev = { .vcpu = (u16)vcpu, .type = HVT_FAULT, .reason = HVT_FK_TDP,
-				.a = gfn << 12, .b = err, .c = gfn << 12,
+	unsigned kind = g->shadow ? HVT_FK_SHADOW : HVT_FK_TDP;
+	u64 addr = index_frame(g, gfn) << 12; /* gpa (TDP) or gva (shadow) */
+	struct hvt_event ev = { .vcpu = (u16)vcpu, .type = HVT_FAULT, .reason = (u8)kind,
+				.a = addr, .b = err, .c = gfn << 12,
 				.d = 0x401000 + pick(g, 4096) };
 	unsigned written = 0, result = HVT_FR_FIXED;
 	s64 fseq = emit(g, &ev);
@@ -193,8 +210,8 @@ static void do_fault(struct gen *g, unsigned vcpu)
 	} else {
 		result = HVT_FR_SPURIOUS;
 	}
-	ev = (struct hvt_event){ .vcpu = (u16)vcpu, .type = HVT_FAULT_END, .reason = HVT_FK_TDP,
-				 .aux = (u16)result, .a = gfn << 12, .b = (u64)fseq,
+	ev = (struct hvt_event){ .vcpu = (u16)vcpu, .type = HVT_FAULT_END, .reason = (u8)kind,
+				 .aux = (u16)result, .a = addr, .b = (u64)fseq,
 				 .c = written ? 1 : 0, .d = written };
 	emit(g, &ev);
 }
@@ -333,9 +350,11 @@ static void write_meta(sqlite3 *db, const struct gen *g, unsigned vendor)
 	const struct hvt_spte_format *f = &g->fmt;
 
 	meta_put(db, "vendor", vendor);
-	meta_put(db, "mmu_mode", HVT_MMU_TDP);
+	meta_put(db, "mmu_mode", g->shadow ? HVT_MMU_SHADOW : HVT_MMU_TDP);
 	meta_put(db, "nr_vcpus", g->vcpus);
-	sqlite3_exec(db, "INSERT INTO meta VALUES('scenario', 'mkfixture tdp')", NULL, NULL, NULL);
+	sqlite3_exec(db, g->shadow ? "INSERT INTO meta VALUES('scenario', 'mkfixture shadow')"
+				   : "INSERT INTO meta VALUES('scenario', 'mkfixture tdp')",
+		     NULL, NULL, NULL);
 	meta_put(db, "spte.present_mask", (s64)f->present_mask);
 	meta_put(db, "spte.readable_mask", (s64)f->readable_mask);
 	meta_put(db, "spte.writable_mask", (s64)f->writable_mask);
@@ -349,6 +368,9 @@ static void write_meta(sqlite3 *db, const struct gen *g, unsigned vendor)
 	meta_put(db, "spte.mmu_writable_mask", (s64)f->mmu_writable_mask);
 	meta_put(db, "spte.host_writable_mask", (s64)f->host_writable_mask);
 	meta_put(db, "spte.nonpresent_value", (s64)f->nonpresent_value);
+	meta_put(db, "spte.frozen_value", (s64)f->frozen_value);
+	meta_put(db, "spte.mmio_mask", (s64)f->mmio_mask);
+	meta_put(db, "spte.mmio_value", (s64)f->mmio_value);
 	meta_put(db, "spte.format", f->format);
 	meta_put(db, "spte.levels", f->levels);
 }
@@ -372,6 +394,8 @@ int main(int argc, char **argv)
 			g.rng ^= strtoull(argv[i + 1], NULL, 0) * 0x9E3779B97F4A7C15ull + 1;
 		else if (!strcmp(argv[i], "--vendor"))
 			vendor = !strcmp(argv[i + 1], "vmx") ? HVT_VENDOR_VMX : HVT_VENDOR_SVM;
+		else if (!strcmp(argv[i], "--mmu"))
+			g.shadow = !strcmp(argv[i + 1], "shadow");
 		else if (!strcmp(argv[i], "--schema"))
 			schema_path = argv[i + 1];
 		else if (!strcmp(argv[i], "--vcpus"))
@@ -379,7 +403,7 @@ int main(int argc, char **argv)
 	}
 	if (!out || g.vcpus < 1 || g.vcpus > 8) {
 		fprintf(stderr, "usage: mkfixture --events N --out F.db [--seed S]"
-			" [--vendor vmx|svm] [--vcpus V] [--schema trace/schema.sql]\n");
+			" [--vendor vmx|svm] [--vcpus V] [--mmu tdp|shadow] [--schema trace/schema.sql]\n");
 		return 2;
 	}
 	remove(out);
@@ -389,7 +413,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mkfixture: %s: %s\n", out, sqlite3_errmsg(db));
 		return 1;
 	}
-	spte_format_default(&g.fmt, vendor, HVT_MMU_TDP);
+	spte_format_default(&g.fmt, vendor, g.shadow ? HVT_MMU_SHADOW : HVT_MMU_TDP);
 	spte_map_init(&g.mem);
 	g.root = g.next_hpa;
 	g.next_hpa += PAGE_SIZE;
