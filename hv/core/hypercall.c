@@ -155,6 +155,27 @@ static const hc_fn hypercalls[HC_NR_MAX] = {
 	[HC_AGE_RANGE] = hc_age_range,
 };
 
+static const char *const hc_names[HC_NR_MAX] = {
+	[HC_CONSOLE_WRITE] = "console_write", [HC_EXIT] = "exit", [HC_MARKER] = "marker",
+	[HC_INFO] = "info", [HC_MEMSLOT_CREATE] = "memslot_create",
+	[HC_MEMSLOT_DELETE] = "memslot_delete", [HC_MEMSLOT_SET_FLAGS] = "memslot_set_flags",
+	[HC_ZAP_RANGE] = "zap_range", [HC_DIRTY_LOG_ENABLE] = "dirty_log_enable",
+	[HC_DIRTY_LOG_FETCH] = "dirty_log_fetch", [HC_AGE_RANGE] = "age_range",
+};
+
+/* The first failure of each hypercall number is reported on the console
+ * (the guest gets the error code; every failure is in the trace). */
+static void report_failure(struct vcpu *v, u64 nr, const struct hc_args *a, s64 ret)
+{
+	static volatile u64 reported;          /* bit nr, bit 63 for unknown numbers */
+	u64 bit = nr < HC_NR_MAX ? BIT(nr) : BIT(63);
+	if (atomic_fetch_or64(&reported, bit) & bit)
+		return;
+	printk("hv: vCPU %d: hypercall %lu (%s) a0 0x%lx a1 0x%lx failed with %ld "
+	       "(reported once per hypercall)\n", v->id, nr,
+	       nr < HC_NR_MAX && hc_names[nr] ? hc_names[nr] : "unknown", a->a0, a->a1, ret);
+}
+
 /* A 32-bit guest passes 32-bit arguments: use the low halves. */
 static u64 arg(struct vcpu *v, u64 reg, int mode)
 {
@@ -173,6 +194,8 @@ void exit_hypercall(struct vcpu *v, struct exit_info *e)
 	if (nr < HC_NR_MAX && hypercalls[nr])
 		ret = hypercalls[nr](v, &a);
 	trace_hypercall(v, nr, a.a0, a.a1, ret);
+	if (ret < 0)
+		report_failure(v, nr, &a, ret);
 	v->regs.rax = mode == 64 ? (u64)ret : (u32)ret;
 	skip_insn(v, e, VMMCALL_LEN);
 }
