@@ -303,16 +303,27 @@ static int prepare_statements(struct replay *r)
 	return 0;
 }
 
+/* Loads cached checkpoints or builds them; when the database cannot take
+ * them (busy with another writer, full disk) they are built in memory. */
 static int open_checkpoints(struct replay *r, s64 interval, char *err, size_t errlen)
 {
-	int cached = ckpt_open(&r->ck, r->db, r->writable, r->info.first_seq,
-			       r->info.last_seq, interval, sizeof(r->cnt));
+	bool writable = r->writable;
+	int cached;
 
-	if (cached < 0 || (cached == 0 && build_checkpoints(r))) {
-		snprintf(err, errlen, "cannot build checkpoints: %s", sqlite3_errmsg(r->db));
-		return -1;
+	for (;;) {
+		cached = ckpt_open(&r->ck, r->db, writable, r->info.first_seq,
+				   r->info.last_seq, interval, sizeof(r->cnt));
+		if (cached > 0 || (cached == 0 && build_checkpoints(r) == 0))
+			return 0;
+		if (!writable)
+			break;
+		ckpt_close(&r->ck);
+		spte_map_clear(&r->map);
+		memset(&r->cnt, 0, sizeof(r->cnt));
+		writable = false;
 	}
-	return 0;
+	snprintf(err, errlen, "cannot build checkpoints: %s", sqlite3_errmsg(r->db));
+	return -1;
 }
 
 int replay_open(struct replay *r, const char *path, s64 interval, char *err, size_t errlen)

@@ -56,13 +56,26 @@ static void draw_title(struct app *a, struct canvas *c)
 	canvas_style_row(c, 0, ST_TITLE);
 }
 
-static void draw_list_row(struct canvas *c, int row, const struct hvt_event *ev, bool selected)
+/* The letter of a mark set on seq, else 0. */
+static char mark_at(const struct app *a, s64 seq)
 {
-	char line[256];
+	int i;
+
+	for (i = 0; i < 26; i++) {
+		if (a->marks[i] == seq)
+			return (char)('a' + i);
+	}
+	return 0;
+}
+
+static void draw_list_row(const struct app *a, struct canvas *c, int row,
+			  const struct hvt_event *ev, bool selected)
+{
+	char line[256], mark = mark_at(a, ev->seq);
 
 	event_summary(ev, line, sizeof(line));
-	canvas_printf(c, row, 0, selected ? ST_CURSOR : ST_NORMAL, "%c%9lld %s",
-		      selected ? '>' : ' ', (long long)ev->seq, line);
+	canvas_printf(c, row, 0, selected ? ST_CURSOR : ST_NORMAL, "%c%c%8lld %s",
+		      selected ? '>' : ' ', mark ? mark : ' ', (long long)ev->seq, line);
 	if (selected)
 		canvas_style_row(c, row, ST_CURSOR);
 }
@@ -103,11 +116,11 @@ static void draw_list(struct app *a, struct canvas *c, const struct layout *l)
 	if (nb < above)
 		na = list_fetch(a, +1, rows - 1 - nb, after);
 	for (i = 0; i < nb; i++)
-		draw_list_row(c, l->list_top + nb - 1 - i, &before[i], false);
+		draw_list_row(a, c, l->list_top + nb - 1 - i, &before[i], false);
 	if (replay_event(&a->r, a->r.cursor, &cur) == 0)
-		draw_list_row(c, l->list_top + nb, &cur, true);
+		draw_list_row(a, c, l->list_top + nb, &cur, true);
 	for (i = 0; i < na && nb + 1 + i < rows; i++)
-		draw_list_row(c, l->list_top + nb + 1 + i, &after[i], false);
+		draw_list_row(a, c, l->list_top + nb + 1 + i, &after[i], false);
 }
 
 /* ---- the selected event ----------------------------------------------------- */

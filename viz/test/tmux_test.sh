@@ -77,7 +77,7 @@ if $HVTUI --keys "/gfn=$G\nn" --dump "$DB" | grep -qE "^> +$SS "; then
 else
 	fail tui.search_next "expected seq $SS"
 fi
-if $HVTUI --keys "100gma5000g'a" --dump "$DB" | grep -qE "^> +100 "; then
+if $HVTUI --keys "100gma5000g'a" --dump "$DB" | grep -qE "^>a +100 "; then
 	pass tui.marks "ma at 100, 'a returns"
 else
 	fail tui.marks "'a did not return to 100"
