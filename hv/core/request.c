@@ -8,10 +8,12 @@
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
 
+/* A vCPU in guest mode must exit; one sleeping in HLT (vcpu.c) must wake. */
 void vcpu_kick(struct vcpu *v)
 {
 	struct pcpu *p = v->pcpu;
-	if (p && p != this_pcpu_safe() && READ_ONCE(v->mode) == IN_GUEST_MODE)
+	if (p && p != this_pcpu_safe() &&
+	    (READ_ONCE(v->mode) == IN_GUEST_MODE || READ_ONCE(v->sleeping)))
 		apic_send_fixed(p->apic_id, KICK_VECTOR);
 }
 

@@ -101,11 +101,33 @@ static bool vcpu_enter_guest(struct vcpu *v, struct exit_info *e)
 	return true;
 }
 
+/* Sleep in HLT (host interrupts on) until ready(v) or the VM stops. The
+ * waker sets its request or IRR bit, then kicks: vcpu_kick sends the IPI to
+ * a sleeping vCPU as to one in guest mode. sleeping = 1 and the re-check
+ * are ordered by a full barrier, so a wake-up between the check and HLT
+ * leaves the IPI pending and HLT returns at once. Sleeping, not spinning,
+ * leaves the host CPU to the others (QEMU TCG runs every CPU on a thread). */
+static void vcpu_sleep_until(struct vcpu *v, bool (*ready)(struct vcpu *))
+{
+	while (!vm_stopping(v->vm)) {
+		WRITE_ONCE(v->sleeping, 1);
+		smp_mb();
+		if (ready(v) || vm_stopping(v->vm))
+			break;
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+	WRITE_ONCE(v->sleeping, 0);
+}
+
+static bool sipi_arrived(struct vcpu *v)
+{
+	return READ_ONCE(v->lapic.sipi_pending) != 0;
+}
+
 /* An AP before the guest's INIT-SIPI-SIPI: wait for the SIPI. */
 static void vcpu_wait_sipi(struct vcpu *v)
 {
-	while (!vm_stopping(v->vm) && !READ_ONCE(v->lapic.sipi_pending))
-		cpu_relax();
+	vcpu_sleep_until(v, sipi_arrived);
 	if (vm_stopping(v->vm))
 		return;
 	WRITE_ONCE(v->lapic.sipi_pending, 0);
@@ -114,21 +136,24 @@ static void vcpu_wait_sipi(struct vcpu *v)
 	vcpu_set_state(v, VCPU_RUNNABLE);
 }
 
+static bool halt_ends(struct vcpu *v)
+{
+	return READ_ONCE(v->lapic.init_pending) ||
+	       ((v->regs.rflags & BIT(9)) && vlapic_pending_vector(v) >= 0);
+}
+
 /* After HLT: wait for an interrupt (or INIT) to make the vCPU runnable. */
 static void vcpu_wait_event(struct vcpu *v)
 {
-	while (!vm_stopping(v->vm)) {
-		if (READ_ONCE(v->lapic.init_pending)) {
-			WRITE_ONCE(v->lapic.init_pending, 0);
-			vcpu_set_state(v, VCPU_WAIT_SIPI);
-			return;
-		}
-		if ((v->regs.rflags & BIT(9)) && vlapic_pending_vector(v) >= 0) {
-			vcpu_set_state(v, VCPU_RUNNABLE);
-			return;
-		}
-		cpu_relax();
+	vcpu_sleep_until(v, halt_ends);
+	if (vm_stopping(v->vm))
+		return;
+	if (READ_ONCE(v->lapic.init_pending)) {
+		WRITE_ONCE(v->lapic.init_pending, 0);
+		vcpu_set_state(v, VCPU_WAIT_SIPI);
+		return;
 	}
+	vcpu_set_state(v, VCPU_RUNNABLE);
 }
 
 void vcpu_run_loop(struct vcpu *v)
