@@ -149,8 +149,10 @@ e = json.load(open(sys.argv[1]))['traceEvents']
 c = collections.Counter(x['ph'] for x in e)
 assert all(c[p] > 0 for p in 'XiCM'), c
 assert all(x['dur'] >= 0 for x in e if x['ph'] == 'X')
-print(' '.join('%s=%d' % kv for kv in sorted(c.items())))" "$W/t.json"); then
-	pass trace.export.chrome "valid JSON: $out"
+assert c['X'] == int(sys.argv[2]), ('slices', c['X'], 'faults ended', sys.argv[2])
+assert c['i'] == int(sys.argv[3]), ('instants', c['i'], 'flushes', sys.argv[3])
+print(' '.join('%s=%d' % kv for kv in sorted(c.items())))" "$W/t.json" "$(sql 'SELECT count(*) FROM faults WHERE end_seq IS NOT NULL')" "$(sql 'SELECT count(*) FROM flushes')"); then
+	pass trace.export.chrome "valid JSON, a slice per fault, an instant per flush: $out"
 else fail trace.export.chrome "$(cat "$W/err")"; fi
 "$HV" export --chrome "$W/t.hvt" "$W/w.json" --from 1000 --to 2000 && python3 -m json.tool "$W/w.json" >/dev/null &&
 	pass trace.export.window "seq 1000..2000 exported, valid JSON" || fail trace.export.window "windowed export"
