@@ -251,15 +251,33 @@ static void draw_detail(struct app *a, struct canvas *c, const struct layout *l,
 
 /* ---- page-table path --------------------------------------------------------- */
 
+/* True if the walk passed through sptep. */
+static bool walk_has(const struct walk_step *s, int n, u64 sptep)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].sptep == sptep)
+			return true;
+	}
+	return false;
+}
+
+/* TDP: down from the root by gfn, O(levels). When that misses the event's
+ * SPTE (shadow tables are indexed by gva; an unlinked table), up from the
+ * SPTE by parent look-up instead. */
 static int path_for(struct app *a, const struct hvt_event *ev, u64 frame, struct walk_step *s)
 {
-	u64 sptep, root;
+	u64 sptep = 0, root;
+	bool named = event_sptep(ev, &sptep) && (ev->level || ev->type == HVT_SPTE_CHANGE);
+	int n = 0;
 
-	if (event_sptep(ev, &sptep) && (ev->level || ev->type == HVT_SPTE_CHANGE))
-		return walk_up(&a->r, sptep, ev->level ? ev->level : 1, frame, s);
-	if (walk_root_for(&a->r, ev, &root))
-		return walk_down(&a->r, root, frame, s);
-	return 0;
+	if (walk_root_for(&a->r, ev, &root) &&
+	    (!named || a->r.info.mmu_mode != HVT_MMU_SHADOW))
+		n = walk_down(&a->r, root, frame, s);
+	if (named && !walk_has(s, n, sptep))
+		n = walk_up(&a->r, sptep, ev->level ? ev->level : 1, frame, s);
+	return n;
 }
 
 static void draw_path(struct app *a, struct canvas *c, const struct layout *l,
