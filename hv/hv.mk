@@ -7,7 +7,7 @@
 #   make qemu-gdb          the same, stopped for gdb on a per-user port
 #       GUEST=hello MMU=tdp SMP=1 CPU=max MEM=32 ARGS="extra guest args"
 #   check-hv-qemu          the QEMU boot tests (hv/test/qemu-tests.sh)
-#   check-hv-unit          host unit tests (the MMIO instruction decoder)
+#   check-hv-unit          host unit tests (MMIO instruction decoder, emulated LAPIC)
 #   bench-hv               BENCH boot.tcg_s: wall seconds from QEMU start to the
 #                          guest's first console line
 #
@@ -72,16 +72,20 @@ $(info hv/hv.mk: MMU_SRCS is empty (mmu/mmu.mk): build/hv.elf is not built)
 endif
 
 # ---- host unit tests of hv code that does not need the machine ----
-HV_UNIT_BIN := $(HV_BUILD)/test_emulate
-$(HV_UNIT_BIN): hv/test/test_emulate.c hv/core/emulate.c hv/core/emulate.h
+HV_UNIT_BINS := $(HV_BUILD)/test_emulate $(HV_BUILD)/test_vlapic
+$(HV_BUILD)/test_emulate: hv/test/test_emulate.c hv/core/emulate.c hv/core/emulate.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ hv/test/test_emulate.c hv/core/emulate.c
 
-ALL    += $(HV_UNIT_BIN)
+$(HV_BUILD)/test_vlapic: hv/test/test_vlapic.c hv/core/vlapic.c hv/core/vlapic.h hv/core/vm.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ hv/test/test_vlapic.c hv/core/vlapic.c
+
+ALL    += $(HV_UNIT_BINS)
 CHECKS += hv-unit
 
-check-hv-unit: $(HV_UNIT_BIN)
-	@$(HV_UNIT_BIN)
+check-hv-unit: $(HV_UNIT_BINS)
+	@status=0; for t in $(HV_UNIT_BINS); do $$t || status=1; done; exit $$status
 
 # ---- hv's own test guests (hv/test/guests/NAME/main.c), linked with the
 # guest runtime that guests/guests.mk builds (guests/lib) ----
