@@ -38,7 +38,7 @@ static int index_of(gva_t gva, int level)
 static u32 child_role(struct sfault *sf, struct shadow_page *parent, gfn_t *cgfn)
 {
 	int level = role_level(parent->role);
-	u32 base = parent->role & (SR_NXE | SR_WP | SR_SMEP | SR_SMAP);
+	u32 base = parent->role & (SR_NXE | SR_WP | SR_SMEP | SR_SMAP);   /* not SR_PAE_ROOT */
 
 	if (sf->paging && !role_direct(parent->role) && level - 1 >= sf->res.level) {
 		/* The guest has a table at level-1: shadow it. Its access is the

@@ -29,6 +29,8 @@
 #define SR_WP           (1u << 20)    /* CR0.WP */
 #define SR_SMEP         (1u << 21)    /* CR4.SMEP */
 #define SR_SMAP         (1u << 22)    /* CR4.SMAP */
+#define SR_PAE_ROOT     (1u << 24)    /* the root is a PAE PDPT (4 PDPTEs): the CPU runs
+                                         legacy PAE paging (guest EFER.LMA=0, e.g. paging off) */
 
 static inline int role_level(u32 role) { return (int)(role & SR_LEVEL_MASK); }
 static inline u32 role_access(u32 role) { return (role & SR_ACC_MASK) >> SR_ACC_SHIFT; }

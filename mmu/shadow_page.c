@@ -291,8 +291,13 @@ void shadow_link_child(struct shadow_op *sop, struct shadow_page *sp, int i,
 
 	if (is_mmu_present_spte(old))
 		env_panic("mmu: shadow link over a present SPTE %#llx (I3)", (unsigned long long)old);
-	tdp_write_spte(&sop->op, sp->spt + i, child->gfn, role_level(sp->role), &old,
-		       make_nonleaf_spte(&sop->op.vm->fmt, child->hpa), HVT_SR_MAP);
+	u64 link = make_nonleaf_spte(&sop->op.vm->fmt, child->hpa);
+
+	/* A PAE PDPTE has R/W, U/S and bits 5..8 reserved (SDM 4.4.1): P and
+	 * the address only (bit 11, MMU-present, is ignored by the CPU). */
+	if (sp->role & SR_PAE_ROOT)
+		link &= ~(X86_W | X86_U);
+	tdp_write_spte(&sop->op, sp->spt + i, child->gfn, role_level(sp->role), &old, link, HVT_SR_MAP);
 	sp->ent[i].child = child;
 	sp->link[i].idx = (u16)i;
 	link_add(&child->parents, &sp->link[i]);   /* I3 */

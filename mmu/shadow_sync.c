@@ -208,7 +208,11 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 		return rc;
 	sv = vcpu->shadow;
 	base = shadow_base_role(cpu);
-	role = base | 4u | (GWALK_ACC_ALL << SR_ACC_SHIFT) | (mode == GWALK_MODE_NONE ? SR_DIRECT : 0);
+	/* Paging off: the CPU runs legacy PAE paging on a direct PAE root
+	 * (identity, 4 GiB), since EFER.LMA=0 and hv cannot turn paging off. */
+	role = mode == GWALK_MODE_NONE ? base | 3u | SR_DIRECT | SR_PAE_ROOT
+				       : base | 4u;
+	role |= GWALK_ACC_ALL << SR_ACC_SHIFT;
 	cr3 = mode == GWALK_MODE_NONE ? 0 : cpu->cr3 & GENMASK(51, 12);
 	shadow_op_begin(&sop, vcpu->vm, vcpu);
 	sv->cpu = *cpu;

@@ -105,13 +105,16 @@ static inline int load(struct sg *g, u64 cr3)
 static inline u64 *hw_walk(struct sg *g, gva_t gva, u32 access, u32 *error)
 {
 	u64 *pt = env_hpa_to_va(g->root), *e = NULL;
+	bool pae = !(g->cpu.efer & GW_EFER_LMA);   /* the CPU's mode follows EFER.LMA */
 
 	*error = access;
-	for (int l = 4; l >= 1; l--) {
+	for (int l = pae ? 3 : 4; l >= 1; l--) {
 		e = pt + ((gva >> (12 + 9 * (l - 1))) & 511);
 		u64 s = __atomic_load_n(e, __ATOMIC_ACQUIRE);
 		if (!(s & X86_P))
 			return NULL;
+		if (pae && l == 3 && (s & (X86_W | X86_U | 0x1e0)))
+			abort();   /* reserved PDPTE bits: #GP/RSVD on hardware */
 		if (l == 1 || (s & SPTE_HUGE)) {
 			*error |= MMU_PF_PRESENT;
 			if ((access & MMU_PF_WRITE) && !(s & X86_W))

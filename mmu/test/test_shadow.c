@@ -341,14 +341,17 @@ static bool test_paging_off_and_huge(void)
 	EXPECT(sg_create(&g, false, false, true), "create");
 	*gpa_va(&g, 0x55000) = 0xabc;
 	g.cpu.cr0 = 1;   /* PE only */
+	g.cpu.efer = GW_EFER_NXE | BIT(8);   /* LME set, LMA clear: as after the guest's WRMSR */
 	EXPECT(load(&g, 0) == 0, "load paging off");
-	EXPECT(role_direct(g.vcpu->shadow->cur.sp->role), "root not direct");
+	EXPECT(role_direct(g.vcpu->shadow->cur.sp->role) && (g.vcpu->shadow->cur.sp->role & SR_PAE_ROOT) &&
+	       role_level(g.vcpu->shadow->cur.sp->role) == 3, "root role %#x", g.vcpu->shadow->cur.sp->role);
 	EXPECT(rd(&g, 0x55000, &rc) == 0xabc && rc == 0, "identity read");
 	EXPECT(wr(&g, 0x55008, 1) == 0 && (leaf_spte(&g, 0x55008) & X86_W), "identity write");
 	rd(&g, 0x10000000, &rc);
 	EXPECT(rc == 2, "outside RAM is MMIO, rc %d", rc);
 	/* Paging on with a 2 MiB guest page at gva 0x40000000 -> gpa 0x200000. */
 	g.cpu.cr0 = GW_CR0_PG | GW_CR0_WP | 1;
+	g.cpu.efer |= GW_EFER_LMA;
 	u64 cr3 = new_pt(&g) << 12;
 	*gpte_ptr(&g, cr3, 0x40000000, 2, true) = 0x200000 | GPTE_P | GPTE_RW | GPTE_PS | GPTE_US;
 	*gpa_va(&g, 0x200000 + 0x3000 + 16) = 0x777;
