@@ -6,17 +6,18 @@ import collections
 import hvplot
 
 
-def fault_series(db):
-    """{vcpu: ([bin start], [faults])} binned in SQL."""
+def fault_series(db, bins=100):
+    """{vcpu: ([bin start], [faults])} binned in SQL; empty bins count 0."""
     t0, unit, unit_name = hvplot.time_axis(db)
-    width = hvplot.bin_width(db, t0)
+    width = hvplot.bin_width(db, t0, bins)
     rows = db.execute("SELECT vcpu, (tsc - ?1) / ?2 AS bin, count(*) FROM events"
-                      " WHERE type = 3 GROUP BY 1, 2 ORDER BY 1, 2", (t0, width))
-    series = collections.defaultdict(lambda: ([], []))
+                      " WHERE type = 3 GROUP BY 1, 2", (t0, width))
+    counts = collections.defaultdict(collections.Counter)
     for vcpu, b, n in rows:
-        xs, ys = series[vcpu]
-        xs.append(b * width / unit)
-        ys.append(n)
+        counts[vcpu][b] = n
+    last = max((b for c in counts.values() for b in c), default=0)
+    xs = [b * width / unit for b in range(last + 1)]
+    series = {v: (xs, [c[b] for b in range(last + 1)]) for v, c in counts.items()}
     return series, unit_name, width / unit
 
 

@@ -4,7 +4,13 @@
 set -u
 DB=$1
 DB2=${2:-$1}
-PY=${PYTHON:-python3}
+# Debian's python3-matplotlib lives in /usr/bin/python3 (a pyenv python3 on
+# PATH may not have it).
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+	PY=python3
+	[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+fi
 OUT=build/viz/test/plots
 status=0
 mkdir -p "$OUT"
