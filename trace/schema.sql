@@ -15,8 +15,10 @@
 --  S3  The lookup tables hold the names of trace/hvt_format.h's enums;
 --      hvtrace's own name tables (trace/hvtrace/names.c) are the same, which
 --      check-trace verifies.
---  S4  Indexes are created after the rows are loaded (hvtrace import runs the
---      part of this file after the line "-- INDEXES" only at the end).
+--  S4  An index whose keys arrive in order while rows are loaded in seq order
+--      is built during the load (appends); any other index is created after
+--      the rows are loaded (hvtrace import runs the part of this file after
+--      the line "-- INDEXES AFTER LOAD" only at the end).
 --  S5  A database exists only complete: import writes a temporary file in the
 --      target's directory and renames it at the end.
 
@@ -269,10 +271,14 @@ FROM (SELECT seq,
               ((c & (SELECT value FROM meta WHERE key = 'spte.present_mask')) != 0)) AS delta
       FROM events WHERE type = 1 AND (flags & 2) = 0);
 
--- INDEXES (S4: hvtrace import runs what follows after loading the rows)
+-- INDEXES (S4). Those whose keys grow with seq (type, then rowid; a fault's
+-- end after the fault) are appends while rows arrive in seq order: they are
+-- built during the load. The others would be random inserts: built after.
 CREATE INDEX events_type      ON events(type);                 -- next / previous record of a kind
 CREATE INDEX events_fault_end ON events(b) WHERE type = 4;     -- fault -> its fault_end (faults view)
-CREATE INDEX events_sptep     ON events(b, a) WHERE type = 1;  -- SPTE history by sptep (spte_intervals, T2)
-CREATE INDEX events_gfn       ON events(a) WHERE type = 1;     -- SPTE history by gfn
 CREATE INDEX events_pt_alloc  ON events(a) WHERE type = 8;     -- table hpa -> its allocs (pt_lifetimes)
 CREATE INDEX events_pt_free   ON events(a) WHERE type = 9;     -- table hpa -> its frees (pt_lifetimes)
+
+-- INDEXES AFTER LOAD (hvtrace import runs what follows once the rows are in)
+CREATE INDEX events_sptep     ON events(b, a) WHERE type = 1;  -- SPTE history by sptep (spte_intervals, T2)
+CREATE INDEX events_gfn       ON events(a) WHERE type = 1;     -- SPTE history by gfn

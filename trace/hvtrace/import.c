@@ -5,8 +5,9 @@
  * Fast path (TRACE-NOTES.md): one transaction, journal and sync off, ONE
  * statement that streams every record from the file into the events table
  * (INSERT ... SELECT from the virtual table of import_vtab.c, in rowid =
- * seq order, one batch of the file in memory at a time); indexes built
- * after the load (S4), the sorter allowed a second thread.
+ * seq order, one batch of the file in memory at a time); the indexes that
+ * grow by appends during the load exist before it, the others are built
+ * after it (S4), the sorter allowed a second thread.
  * All or nothing (S5): the database is built as DB.tmp.PID in DB's
  * directory and renamed onto DB at the end; any error removes it.
  */
@@ -35,10 +36,10 @@ static int exec(sqlite3 *db, const char *sql)
 	return -1;
 }
 
-/* Run schema.sql: the part before "-- INDEXES" (indexes = 0) or after it. */
+/* Run schema.sql: the part before "-- INDEXES AFTER LOAD" (indexes = 0) or after it. */
 static int run_schema(sqlite3 *db, int indexes)
 {
-	const char *cut = strstr(hvt_schema_sql, "\n-- INDEXES");
+	const char *cut = strstr(hvt_schema_sql, "\n-- INDEXES AFTER LOAD");
 	size_t n = cut ? (size_t)(cut - hvt_schema_sql) : strlen(hvt_schema_sql);
 	char *part = indexes ? strdup(cut ? cut : "") : strndup(hvt_schema_sql, n);
 	int rc = part ? exec(db, part) : -1;
