@@ -46,26 +46,37 @@ static void write_cr4(struct vcpu *v, struct exit_info *e, u64 value)
 		return;
 	}
 	v->vm->ops->set_cr(v, 4, value);
-	v->vm->ops->flush_guest_tlb(v, true, 0);
+	if (v->vm->mmu_mode == HVT_MMU_SHADOW)
+		shadow_cr_written(v, 4);            /* new role or sync point; flushes */
+	else
+		v->vm->ops->flush_guest_tlb(v, true, 0);
 	skip_insn(v, e, 0);
 }
 
 void exit_cr_write(struct vcpu *v, struct exit_info *e)
 {
 	int cr = e->u.cr.cr, gpr = e->u.cr.gpr;
+	bool read = e->u.cr.read;
 	u8 len = e->insn_len;
 
-	if (gpr < 0 && emulate_mov_to_cr(v, &cr, &gpr, &len)) {
+	if (gpr < 0 && emulate_mov_cr(v, &read, &cr, &gpr, &len)) {
 		vm_stop(v->vm, HV_STATUS_VM_ERROR, "vCPU %d: cannot decode the CR%d write at rip 0x%lx",
 			v->id, e->u.cr.cr, v->regs.rip);
 		return;
 	}
 	e->insn_len = len;
+	if (read) {
+		/* mmu=shadow only: the value the guest wrote, not what runs. */
+		((u64 *)&v->regs)[gpr] = v->vm->ops->get_cr(v, cr);
+		skip_insn(v, e, 0);
+		return;
+	}
 	u64 value = ((u64 *)&v->regs)[gpr];
 	if (cr == 4) {
 		write_cr4(v, e, value);
 		return;
 	}
 	v->vm->ops->set_cr(v, cr, value);          /* CR0/CR3: only with mmu=shadow */
+	shadow_cr_written(v, cr);                  /* new root, role or sync point */
 	skip_insn(v, e, 0);
 }

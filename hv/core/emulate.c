@@ -252,7 +252,7 @@ static void walk_cpu(struct vcpu *v, struct gwalk_cpu *cpu)
 	};
 }
 
-static int gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
+static int walk(struct vcpu *v, gva_t gva, u32 access, gpa_t *gpa)
 {
 	struct gwalk_cpu cpu;
 	struct gwalk_mem mem;
@@ -260,11 +260,21 @@ static int gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
 
 	walk_cpu(v, &cpu);
 	gwalk_mem_bind_vm(&mem, v->vm->mmu);
-	if (gwalk(&cpu, &mem, gva, GWALK_FETCH | GWALK_NO_AD, &res) || res.fault)
-		if (gwalk(&cpu, &mem, gva, GWALK_FETCH | GWALK_USER | GWALK_NO_AD, &res) || res.fault)
+	if (gwalk(&cpu, &mem, gva, access | GWALK_NO_AD, &res) || res.fault)
+		if (gwalk(&cpu, &mem, gva, access | GWALK_USER | GWALK_NO_AD, &res) || res.fault)
 			return E_FAULT;
 	*gpa = res.gpa;
 	return 0;
+}
+
+static int gva_to_gpa(struct vcpu *v, gva_t gva, gpa_t *gpa)
+{
+	return walk(v, gva, GWALK_FETCH, gpa);
+}
+
+int emulate_gva_to_gpa(struct vcpu *v, gva_t gva, bool write, gpa_t *gpa)
+{
+	return walk(v, gva, write ? GWALK_WRITE : 0, gpa);
 }
 
 /* Copy up to 15 instruction bytes at CS.base + RIP (stops at a page that
@@ -320,6 +330,16 @@ int emulate_mmio(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, void *ct
  * *cr, *gpr (guest_regs order) and *len, or E_INVAL. */
 int emulate_mov_to_cr(struct vcpu *v, int *cr, int *gpr, u8 *len)
 {
+	bool read;
+	int r = emulate_mov_cr(v, &read, cr, gpr, len);
+
+	return r ? r : read ? E_INVAL : 0;
+}
+
+/* MOV to or from CRn (0F 22 /r or 0F 20 /r, mod = 3); *read for 0F 20
+ * (CR-read exits, intercepted under mmu=shadow). */
+int emulate_mov_cr(struct vcpu *v, bool *read, int *cr, int *gpr, u8 *len)
+{
 	static const int modrm_to_regs[16] = { 0, 2, 3, 1, 7, 6, 4, 5,
 					       8, 9, 10, 11, 12, 13, 14, 15 };
 	u8 b[15];
@@ -333,8 +353,9 @@ int emulate_mov_to_cr(struct vcpu *v, int *cr, int *gpr, u8 *len)
 		rex_b = b[i] & 1;
 		i++;
 	}
-	if (i + 3 > n || b[i] != 0x0f || b[i + 1] != 0x22 || (b[i + 2] >> 6) != 3)
+	if (i + 3 > n || b[i] != 0x0f || (b[i + 1] != 0x22 && b[i + 1] != 0x20) || (b[i + 2] >> 6) != 3)
 		return E_INVAL;
+	*read = b[i + 1] == 0x20;
 	*cr = ((b[i + 2] >> 3) & 7) | (rex_r ? 8 : 0);
 	*gpr = modrm_to_regs[(b[i + 2] & 7) | (rex_b ? 8 : 0)];
 	*len = (u8)(i + 3);

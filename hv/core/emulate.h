@@ -40,9 +40,15 @@ int emulate_decode(const u8 *bytes, size_t n, int mode, struct mmio_insn *out);
 int emulate_mmio(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, void *ctx,
 		 u64 *value_out, u8 *len_out, bool *write_out);
 
+/* Translate a guest virtual address with the guest's page tables (as a
+ * supervisor or user access, whichever the tables allow). 0 or E_FAULT. */
+int emulate_gva_to_gpa(struct vcpu *v, gva_t gva, bool write, gpa_t *gpa);
+
 /* Decode the MOV to CRn at the guest's RIP (CR-write exits without decode
  * assists). Fills the CR number, the source register (guest_regs order)
  * and the instruction length; E_INVAL if it is not a MOV to CR. */
 int emulate_mov_to_cr(struct vcpu *v, int *cr, int *gpr, u8 *len);
+/* The same for MOV to or from CRn; *read for MOV from CR. */
+int emulate_mov_cr(struct vcpu *v, bool *read, int *cr, int *gpr, u8 *len);
 
 #endif

@@ -95,6 +95,8 @@ typedef void (*exit_handler_fn)(struct vcpu *v, struct exit_info *e);
 
 static const exit_handler_fn exit_handlers[] = {
 	[EXIT_NPF] = exit_npf,
+	[EXIT_PF] = exit_shadow_pf,
+	[EXIT_INVLPG] = exit_shadow_invlpg,
 	[EXIT_CPUID] = exit_cpuid,
 	[EXIT_IO] = exit_io,
 	[EXIT_HLT] = exit_hlt,

@@ -12,6 +12,11 @@ void exit_npf(struct vcpu *v, struct exit_info *e);         /* mmio.c */
 void exit_hypercall(struct vcpu *v, struct exit_info *e);   /* hypercall.c */
 void exit_msr(struct vcpu *v, struct exit_info *e);         /* msr.c */
 void exit_cr_write(struct vcpu *v, struct exit_info *e);    /* cr.c */
+/* mmu=shadow (shadow_exit.c) */
+void exit_shadow_pf(struct vcpu *v, struct exit_info *e);   /* guest #PF intercepted */
+void exit_shadow_invlpg(struct vcpu *v, struct exit_info *e);
+void shadow_cr_written(struct vcpu *v, int cr);             /* after set_cr of CR0/3/4 */
+void shadow_vcpu_start(struct vcpu *v);                     /* before the first entry */
 
 /* Advance past the exiting instruction (len from the exit, or the given
  * fallback when the backend could not tell). */

@@ -53,7 +53,8 @@ struct exit_info {
 		struct { gpa_t gpa; u32 error; /* MMU_PF_* */ } npf;
 		struct { gva_t gva; u32 error; /* x86 #PF error code */ } pf;
 		struct { int cr; int gpr; /* index into guest_regs order, -1 if unknown */
-			 u64 value; } cr;
+			 u64 value;
+			 bool read; /* MOV from CR (intercepted under mmu=shadow only) */ } cr;
 		struct { gva_t gva; } invlpg;
 		struct { u16 port; u8 size; bool in; bool string; bool rep; } io;
 		struct { u32 msr; bool write; } msr;

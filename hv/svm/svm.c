@@ -69,9 +69,13 @@ static void svm_flush_guest_tlb(struct vcpu *v, bool all, gva_t gva)
 								 : SVM_TLB_FLUSH_ALL;
 }
 
+static bool shadow_paging(struct vcpu *v) { return v->vm->mmu_mode == HVT_MMU_SHADOW; }
+
 static u64 svm_get_cr(struct vcpu *v, int cr)
 {
 	const struct vmcb_save *s = &vmcb_of(v)->save;
+	if (shadow_paging(v) && (cr == 0 || cr == 3 || cr == 4))
+		return cr == 0 ? to_svm(v)->guest_cr0 : cr == 3 ? to_svm(v)->guest_cr3 : to_svm(v)->guest_cr4;
 	switch (cr) {
 	case 0: return s->cr0;
 	case 2: return s->cr2;
@@ -82,9 +86,35 @@ static u64 svm_get_cr(struct vcpu *v, int cr)
 	}
 }
 
+/* mmu=shadow: what the CPU runs for the guest's CR0/CR4/EFER (see svm.h);
+ * CR3 is set by set_shadow_cr3. */
+static void shadow_sync_real(struct vcpu *v)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+	struct svm_vcpu *sv = to_svm(v);
+	bool lma = (s->efer & EFER_LME) && (sv->guest_cr0 & CR0_PG);
+
+	s->cr0 = sv->guest_cr0 | CR0_PG | CR0_WP | CR0_PE;
+	s->cr4 = sv->guest_cr4 | BIT(5);            /* PAE */
+	s->efer = (s->efer & ~BIT(10)) | (lma ? BIT(10) : 0);
+}
+
 static void svm_set_cr(struct vcpu *v, int cr, u64 value)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
+	if (shadow_paging(v) && cr != 2) {
+		struct svm_vcpu *sv = to_svm(v);
+		if (cr == 0)
+			sv->guest_cr0 = value;
+		else if (cr == 3)
+			sv->guest_cr3 = value;
+		else if (cr == 4)
+			sv->guest_cr4 = value;
+		else if (cr == 8)
+			s->efer = (value & ~BIT(10)) | EFER_SVME;
+		shadow_sync_real(v);
+		return;
+	}
 	switch (cr) {
 	case 0: s->cr0 = value; break;
 	case 2: s->cr2 = value; break;

@@ -30,6 +30,11 @@ extern struct svm_caps svm_caps;
 struct svm_vcpu {
 	struct vmcb *vmcb;         /* hva == hpa */
 	hpa_t vmcb_pa;
+	/* mmu=shadow: the CR0/CR3/CR4 the guest wrote and reads back (CR
+	 * reads and writes are intercepted); the VMCB holds what the CPU
+	 * runs: CR0 with PG and WP, CR4 with PAE, CR3 = the shadow root,
+	 * EFER.LMA = EFER.LME && guest CR0.PG (hv/core/shadow_exit.c). */
+	u64 guest_cr0, guest_cr3, guest_cr4;
 };
 
 /* Per physical CPU (pcpu->vendor). */

@@ -6,6 +6,7 @@
  *   0x400 NPF    EXIT_NPF        info1 = #PF-style error code, info2 = gpa
  *   0x04E #PF    EXIT_PF         info1 = error code, info2 = faulting gva
  *   0x010-01F    EXIT_CR_WRITE   info1[63] valid, [3:0] GPR (decode assists)
+ *   0x000-00F    EXIT_CR_WRITE   with u.cr.read: MOV from CR (mmu=shadow only)
  *   0x079        EXIT_INVLPG     info1 = gva (decode assists)
  *   0x07B IOIO   EXIT_IO         info1: [0] in, [2] string, [3] rep,
  *                                [6:4] size 1/2/4, [31:16] port
@@ -36,7 +37,8 @@ static void decode_io(struct exit_info *e, u64 info1)
 static void decode_cr(struct vcpu *v, struct exit_info *e, u64 code, u64 info1)
 {
 	e->kind = EXIT_CR_WRITE;
-	e->u.cr.cr = (int)(code - SVM_EXIT_CR0_WRITE);
+	e->u.cr.read = code < SVM_EXIT_CR0_WRITE;
+	e->u.cr.cr = (int)(code - (e->u.cr.read ? 0 : SVM_EXIT_CR0_WRITE));
 	e->u.cr.gpr = (info1 & BIT(63)) ? gpr_index(info1) : -1;
 	e->u.cr.value = e->u.cr.gpr >= 0 ? ((u64 *)&v->regs)[e->u.cr.gpr] : 0;
 }
@@ -82,7 +84,7 @@ void svm_decode_exit(struct vcpu *v, struct exit_info *e)
 	case SVM_EXIT_VMMCALL:  e->kind = EXIT_HYPERCALL; break;
 	case SVM_EXIT_SHUTDOWN: e->kind = EXIT_SHUTDOWN; break;
 	default:
-		if (code >= SVM_EXIT_CR0_WRITE && code <= SVM_EXIT_CR0_WRITE + 15)
+		if (code <= SVM_EXIT_CR0_WRITE + 15)   /* CR reads 0x000-0x00F, writes 0x010-0x01F */
 			decode_cr(v, e, code, info1);
 		break;
 	}

@@ -54,6 +54,9 @@ static void init_control(struct vcpu *v, struct vmcb_control *c)
 		/* Shadow paging: hv must see every CR0/CR3/CR4 write, INVLPG
 		 * and guest #PF (APM 15.9, 15.12). */
 		c->intercept_cr |= (BIT(0) | BIT(3)) << 16;
+		/* ... and read the CR0/CR3/CR4 it wrote, not what the CPU runs
+		 * (svm.c keeps both; hv/core/shadow_exit.c). */
+		c->intercept_cr |= BIT(0) | BIT(3) | BIT(4);
 		c->intercept_exceptions = BIT(14);
 		c->intercept_misc1 |= SVM_INTERCEPT1_INVLPG;
 	}
@@ -102,6 +105,14 @@ int svm_vcpu_init(struct vcpu *v)
 	v->arch = s;
 	init_control(v, &s->vmcb->control);
 	init_multiboot(&s->vmcb->save);
+	if (v->vm->mmu_mode == HVT_MMU_SHADOW) {
+		/* The guest sees its own CR0/CR3/CR4; the CPU runs with paging
+		 * on (svm.c: shadow_sync_real; CR3 from hv/core/shadow_exit.c). */
+		s->guest_cr0 = s->vmcb->save.cr0;
+		s->guest_cr3 = s->vmcb->save.cr3;
+		s->guest_cr4 = s->vmcb->save.cr4;
+		svm_ops.set_cr(v, 0, s->guest_cr0);
+	}
 	return 0;
 }
 

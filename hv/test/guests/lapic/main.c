@@ -9,6 +9,9 @@
  *   lapic_self_ipi   a self IPI (shorthand 01) is delivered to CPU 0
  *   allones_read     a read from an HC_MEM_ALLONES slot gives 0xffffffff
  *   port_no_device   inb from port 0x80 (no device) gives 0xff
+ *   port_rep_ins     rep insw from port 0x80 fills the buffer with 0xff and
+ *                    moves RDI and RCX as the CPU would
+ *   port_rep_outs    rep outsb to port 0x80 advances RSI and clears RCX
  */
 #include "guest.h"
 
@@ -66,6 +69,23 @@ static bool wait_count(volatile u32 *count, u32 want)
 	return false;
 }
 
+static void check_string_io(void)
+{
+	static u8 buf[32];
+	u64 rdi = (u64)buf, rsi = (u64)buf, rcx = 8;
+
+	__asm__ volatile("cld; rep insw" : "+D"(rdi), "+c"(rcx) : "d"(0x80) : "memory");
+	int ones = 0;
+	for (int i = 0; i < 16; i++)
+		ones += buf[i] == 0xff;
+	CHECKF("port_rep_ins", ones == 16 && buf[16] == 0 && rcx == 0 && rdi == (u64)buf + 16,
+	       "%d bytes 0xff, next 0x%x, rcx %lu, rdi +%lu", ones, buf[16], rcx, rdi - (u64)buf);
+	rcx = 5;
+	__asm__ volatile("cld; rep outsb" : "+S"(rsi), "+c"(rcx) : "d"(0x80) : "memory");
+	CHECKF("port_rep_outs", rcx == 0 && rsi == (u64)buf + 5, "rcx %lu, rsi +%lu",
+	       rcx, rsi - (u64)buf);
+}
+
 static void check_mmio_and_ports(void)
 {
 	long r = hc_memslot_create(HOLE_SLOT, HOLE_GPA, 2 * PAGE_SIZE, HC_MEM_ALLONES);
@@ -74,6 +94,7 @@ static void check_mmio_and_ports(void)
 	*(volatile u32 *)(HOLE_GPA + 8) = 0x12345678;          /* dropped */
 	CHECK_EQ("allones_read", *(volatile u32 *)(HOLE_GPA + 8), 0xffffffffu);
 	CHECK_EQ("port_no_device", inb(0x80), 0xff);
+	check_string_io();
 }
 
 int main(void)
