@@ -80,6 +80,17 @@ int hvt_asm_put(struct hvt_asm *a, const struct hvt_record *rec)
 	return 0;
 }
 
+int hvt_asm_expect(struct hvt_asm *a, u64 end)
+{
+	if (end <= a->end)
+		return 0;
+	if (end > HVT_ASM_MAX_SEQ || reserve(a, end - 1))
+		return snprintf(a->err, sizeof(a->err), "%s: cannot grow to %llu records: %m",
+				a->tmp_path, X(end)), -1;
+	a->end = end;
+	return 0;
+}
+
 static int has(const struct hvt_asm *a, u64 s) { return a->seen[s / 8] >> (s % 8) & 1; }
 
 /* A2: move the filled slots down over the holes; returns the first hole. */

@@ -34,6 +34,9 @@ struct hvt_asm {
 int  hvt_asm_open(struct hvt_asm *a, const char *path);
 /* Place one record; -1 with a->err on a duplicate or implausible seq. */
 int  hvt_asm_put(struct hvt_asm *a, const struct hvt_record *rec);
+/* The run reserved seqs 0..end-1 (hv's next_seq at a clean end): a seq
+ * up to there that never arrived counts as missing (A2). */
+int  hvt_asm_expect(struct hvt_asm *a, u64 end);
 /* A2; hdr's record_count is set here. Returns 0, or -1 with a->err. */
 int  hvt_asm_commit(struct hvt_asm *a, struct hvt_stream_header *hdr);
 void hvt_asm_abort(struct hvt_asm *a);

@@ -211,6 +211,10 @@ static int finish(struct shm *s)
 	hdr.dropped = 0;
 	for (u32 i = 0; i < s->desc->nr_rings; i++)
 		hdr.dropped += s->desc->ring[i].dropped;
+	/* T1 at a clean end: every seq hv reserved must be here (or dropped). */
+	if (atomic_load32_acquire(&s->desc->done) &&
+	    hvt_asm_expect(&s->a, s->desc->next_seq))
+		return snprintf(s->err, sizeof(s->err), "%s", s->a.err), -1;
 	if (hvt_asm_commit(&s->a, &hdr))
 		return snprintf(s->err, sizeof(s->err), "%s", s->a.err), -1;
 	if (!s->o->quiet)

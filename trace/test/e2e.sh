@@ -185,6 +185,14 @@ if [ $crc = 0 ] && grep -q 'stopped by a signal' "$W/collect.out" && out=$("$HV"
 	pass trace.collect.shm_sigterm "kept every record: $out"
 else fail trace.collect.shm_sigterm "collect $crc: $(cat "$W/collect.out") $out"; fi
 
+# hv reserved a seq it never emitted: T1 at the end of a clean run.
+"$HV" collect --mem "$W/ram4.img" --key $K --out "$W/leak.hvt" --timeout 30 >"$W/collect.out" 2>"$W/err" &
+cpid=$!
+"$PROD" shm "$W/ram4.img" $K 1000 leak
+if wait $cpid; then fail trace.collect.shm_unemitted "collect exit 0"
+elif grep -q 'T1 violated: 1 seq(s) missing (first 1000)' "$W/err"; then pass trace.collect.shm_unemitted "$(cat "$W/err")"
+else fail trace.collect.shm_unemitted "$(cat "$W/err")"; fi
+
 expect_bad trace.collect.no_descriptor 'no trace descriptor with key 0x99' "$HV" collect --mem "$W/ram.img" --key 0x99 --out "$W/none.hvt" --timeout 1 &&
 	{ [ ! -e "$W/none.hvt" ] && pass trace.collect.no_descriptor "$(cat "$W/err")" || fail trace.collect.no_descriptor "output left"; }
 

@@ -2,11 +2,12 @@
  * producer.c: plays the hypervisor for the collect tests, with the real
  * rings (trace/ring.c) and 4 producer threads ("CPUs").
  *
- *   producer shm FILE KEY RECORDS [lossy|nodone]
+ *   producer shm FILE KEY RECORDS [lossy|nodone|leak]
  *       FILE is a 16 MiB "RAM file" (as QEMU's memory-backend-file); the
  *       descriptor goes at physical 0x200000 (a page start, like hv's),
  *       256-record rings after it; sets done at the end (not with nodone:
- *       a run that never finishes).
+ *       a run that never finishes; leak: a last seq is reserved and never
+ *       emitted, a T1 bug the collector must report).
  *   producer stream FILE RECORDS
  *       no shared memory: the Bochs path. The stream header, then each CPU
  *       drains its own full ring into FILE (hvt_emit_sink), then the rest.
@@ -89,7 +90,7 @@ static void run_cpus(void)
 		pthread_join(t[i], NULL);
 }
 
-static int shm(const char *path, u64 key, int lossy, int done)
+static int shm(const char *path, u64 key, int lossy, int done, int leak)
 {
 	struct hvt_stream_header h = header();
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
@@ -102,6 +103,8 @@ static int shm(const char *path, u64 key, int lossy, int done)
 		return perror("mmap"), 1;
 	desc = hvt_shm_init(ram + DESC_PA, DESC_PA, hvt_shm_bytes(NCPU, 256), key, NCPU, lossy, &h);
 	run_cpus();
+	if (leak)
+		hvt_reserve_seq(desc);
 	if (done)
 		hvt_finish(desc);
 	munmap(ram, RAM);
@@ -134,12 +137,12 @@ int main(int argc, char **argv)
 		const char *mode = argc > 5 ? argv[5] : "";
 
 		return shm(argv[2], strtoull(argv[3], NULL, 0), !strcmp(mode, "lossy"),
-			   strcmp(mode, "nodone") != 0);
+			   strcmp(mode, "nodone") != 0, !strcmp(mode, "leak"));
 	}
 	if (argc == 4 && !strcmp(argv[1], "stream")) {
 		per_cpu = strtoull(argv[3], NULL, 0) / NCPU;
 		return port(argv[2]);
 	}
-	fprintf(stderr, "usage: producer shm FILE KEY RECORDS [lossy|nodone] | stream FILE RECORDS\n");
+	fprintf(stderr, "usage: producer shm FILE KEY RECORDS [lossy|nodone|leak] | stream FILE RECORDS\n");
 	return 2;
 }
