@@ -9,6 +9,7 @@
  *   5. trace the exit and dispatch it                        exit_handle (exit.c)
  */
 #include "hv/core/vcpu.h"
+#include "hv/core/exit.h"
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
 #include "hv/core/request.h"
@@ -70,6 +71,8 @@ static void vcpu_service_requests(struct vcpu *v)
 			ops->flush_guest_tlb(v, true, 0);
 		}
 	}
+	if (v->vm->mmu_mode == HVT_MMU_SHADOW)
+		shadow_vcpu_start(v);   /* first entry: the shadow root (no-op after) */
 	if (vcpu_check_request(v, REQ_TLB_FLUSH))
 		ops->flush_guest_tlb(v, true, 0);
 }

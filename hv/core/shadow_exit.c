@@ -1,0 +1,182 @@
+/*
+ * shadow_exit.c: hv's side of shadow paging (mmu=shadow, mmu/SHADOW.md).
+ *
+ * The guest never runs on its own page tables: the backend keeps the
+ * CR0/CR3/CR4 the guest wrote (and reads back) apart from what the CPU runs
+ * (hv/svm/svm.h): paging always on, CR4.PAE, EFER.LMA = LME && guest PG, and
+ * CR3 = the shadow root the MMU gives for the guest's paging state:
+ *
+ *   guest paging off       legacy PAE paging on a direct identity root
+ *   guest 4-level paging   long mode on a root shadowing the guest's PML4
+ *
+ * Exits handled here:
+ *   EXIT_PF        guest #PF: mmu_shadow_page_fault; inject the guest's own
+ *                  faults (CR2 + error code), emulate writes to its
+ *                  write-protected page tables, LAPIC accesses as MMIO
+ *   EXIT_INVLPG    mmu_shadow_invlpg (a sync point for the gva)
+ *   CR writes      cr.c calls shadow_cr_written: a new root (CR3) or role
+ *                  (CR0/CR4), and a sync point in every case
+ * 32-bit and PAE guest paging are not supported yet (the MMU says E_NOTSUP):
+ * the VM stops with a message. Neither are APs (they start in real mode).
+ */
+#include "hv/core/emulate.h"
+#include "hv/core/exit.h"
+#include "hv/core/guestmem.h"
+#include "hv/core/lib.h"
+#include "hv/core/panic.h"
+#include "hv/core/vlapic.h"
+#include "hv/core/vm.h"
+#include "hv/core/x86.h"
+#include "mmu/gwalk.h"
+#include "mmu/mmu.h"
+
+#define VEC_PF 14
+
+/* Per vCPU, touched by its own physical CPU only. */
+struct shadow_cpu {
+	bool loaded;          /* a root was loaded (first entry done) */
+	u64  efer;            /* guest EFER at the last load: NXE changes the role */
+};
+static struct shadow_cpu shadow_cpus[HVT_MAX_CPUS];
+
+static u32 cpuid_eax(u32 leaf) { u32 a, b, c, d; cpuid(leaf, 0, &a, &b, &c, &d); return a; }
+static u32 cpuid_edx(u32 leaf) { u32 a, b, c, d; cpuid(leaf, 0, &a, &b, &c, &d); return d; }
+
+/* The guest's paging state, as the walker and the MMU want it. */
+static void guest_paging_state(struct vcpu *v, struct gwalk_cpu *cpu)
+{
+	const struct vendor_ops *ops = v->vm->ops;
+
+	*cpu = (struct gwalk_cpu){
+		.cr0 = ops->get_cr(v, 0), .cr3 = ops->get_cr(v, 3), .cr4 = ops->get_cr(v, 4),
+		.efer = ops->get_cr(v, 8) & ~EFER_SVME, .rflags = v->regs.rflags,
+		.maxphyaddr = (u8)cpuid_eax(0x80000008),
+		.pse36 = cpuid_edx(1) & BIT(17),
+		.gbpages = cpuid_edx(0x80000001) & BIT(26),
+		.pdptrs = NULL,
+		.vcpu_id = (u16)v->id,
+	};
+}
+
+/* (Re)load the root for the guest's current state: CR3 load, paging-mode
+ * change, first entry. The MMU syncs unsync pages and flushes the vCPU. */
+static bool shadow_reload(struct vcpu *v)
+{
+	struct gwalk_cpu cpu;
+	hpa_t root;
+	int r;
+
+	guest_paging_state(v, &cpu);
+	r = mmu_shadow_load(v->mmu, &cpu, &root);
+	if (r == E_NOTSUP) {
+		vm_stop(v->vm, HV_STATUS_NOCAP,
+			"vCPU %d: mmu=shadow runs guests with paging off or 4-level paging only "
+			"(CR0 0x%lx CR4 0x%lx EFER 0x%lx); 32-bit/PAE/5-level: use mmu=tdp",
+			v->id, cpu.cr0, cpu.cr4, cpu.efer);
+		return false;
+	}
+	if (r) {
+		vm_stop(v->vm, HV_STATUS_VM_ERROR, "vCPU %d: shadow root load failed (%d)", v->id, r);
+		return false;
+	}
+	v->vm->ops->set_shadow_cr3(v, root);
+	shadow_cpus[v->id].loaded = true;
+	shadow_cpus[v->id].efer = cpu.efer;
+	return true;
+}
+
+void shadow_vcpu_start(struct vcpu *v)
+{
+	if (!shadow_cpus[v->id].loaded)
+		shadow_reload(v);
+}
+
+void shadow_cr_written(struct vcpu *v, int cr)
+{
+	if (v->vm->mmu_mode != HVT_MMU_SHADOW || (cr != 0 && cr != 3 && cr != 4))
+		return;
+	shadow_reload(v);
+}
+
+void exit_shadow_invlpg(struct vcpu *v, struct exit_info *e)
+{
+	mmu_shadow_invlpg(v->mmu, e->u.invlpg.gva);
+	skip_insn(v, e, 3);
+}
+
+/* A write to a write-protected guest page table, performed for the guest. */
+static u64 gpt_read(struct vcpu *v, gpa_t gpa, u8 len, void *ctx)
+{
+	u64 val = 0;
+	if (guest_read(v->vm, &val, gpa, len))
+		return ~0ull;
+	return val;
+}
+
+static void gpt_write(struct vcpu *v, gpa_t gpa, u8 len, u64 value, void *ctx)
+{
+	int *rc = ctx;
+	*rc = mmu_shadow_emulated_write(v->mmu, gpa, &value, len);
+}
+
+static const struct mmio_ops gpt_ops = { gpt_read, gpt_write };
+
+static void emulate_gpt_write(struct vcpu *v, gpa_t gpa)
+{
+	u64 value;
+	u8 len;
+	bool write;
+	int rc = 0;
+
+	if (emulate_mmio(v, gpa, &gpt_ops, &rc, &value, &len, &write) || rc)
+		vm_stop(v->vm, HV_STATUS_VM_ERROR,
+			"vCPU %d: cannot emulate the write to a guest page table at rip 0x%lx "
+			"(gpa 0x%lx; hv emulates MOV only)", v->id, v->regs.rip, gpa);
+}
+
+void exit_shadow_pf(struct vcpu *v, struct exit_info *e)
+{
+	struct mmu_shadow_fault out = {0};
+	struct gwalk_cpu cpu;
+
+	guest_paging_state(v, &cpu);
+	/* EFER is written without a CR exit (msr.c): a new NXE is a new role.
+	 * A stale NX SPTE then faults with RSVD, which lands here too. */
+	if (cpu.efer != shadow_cpus[v->id].efer) {
+		shadow_reload(v);
+		return;
+	}
+	switch (mmu_shadow_page_fault(v->mmu, &cpu, e->u.pf.gva, e->u.pf.error, v->regs.rip, &out)) {
+	case MMU_FAULT_FIXED:
+	case MMU_FAULT_SPURIOUS:
+		return;
+	case MMU_FAULT_RETRY:
+		return;                             /* the guest faults again if it must */
+	case MMU_FAULT_INJECT:
+		/* The guest's own tables fault: it gets the #PF the walker computed
+		 * (SDM 4.7), with CR2. An event cut short by this exit is dropped:
+		 * the #PF replaces it, as on hardware (the guest re-takes it). */
+		v->vm->ops->inject_exception(v, VEC_PF, true, out.error_code, out.cr2);
+		return;
+	case MMU_FAULT_EMULATE:
+		emulate_gpt_write(v, out.gpa);
+		return;
+	case MMU_FAULT_MMIO:
+		if (out.gpa >= LAPIC_GPA && out.gpa < LAPIC_GPA + LAPIC_SIZE) {
+			struct exit_info npf = *e;
+			npf.kind = EXIT_NPF;
+			npf.u.npf.gpa = out.gpa;
+			npf.u.npf.error = e->u.pf.error;
+			exit_npf(v, &npf);              /* the LAPIC emulator (mmio.c) */
+			return;
+		}
+		vm_stop(v->vm, HV_STATUS_VM_ERROR, "guest touched unbacked gpa 0x%lx (gva 0x%lx) at rip 0x%lx",
+			out.gpa, e->u.pf.gva, v->regs.rip);
+		return;
+	default:
+		vm_stop(v->vm, HV_STATUS_VM_ERROR,
+			"vCPU %d: the shadow MMU could not handle #PF at gva 0x%lx (error 0x%x) at rip 0x%lx",
+			v->id, e->u.pf.gva, e->u.pf.error, v->regs.rip);
+		return;
+	}
+}
