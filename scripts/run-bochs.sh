@@ -81,7 +81,7 @@ EOF
 echo c >"$cmds"
 
 start=$(date +%s.%N)
-timeout -k 5 "$timeout_s" script -qfc "bochs -q -f '$rc_file' -rc '$cmds'" /dev/null \
+timeout -s INT -k 5 "$timeout_s" script -qfc "bochs -q -f '$rc_file' -rc '$cmds'" /dev/null \
 	</dev/null >"$out" 2>&1 &
 bpid=$!
 

@@ -67,7 +67,17 @@ static void setup_controls(struct vmx_vcpu *vv)
 
 	/* Pin-based: external interrupts (kick IPIs) and NMIs exit. */
 	u32 pin = PIN_EXTINT_EXITING | PIN_NMI_EXITING;
-	vmcs_w(VMCS_PIN_CTLS, need("pin-based", vmx_adjust(pin, c->pin_must, c->pin_may), pin));
+	u32 pin_got = vmx_adjust(pin | PIN_PREEMPTION_TIMER, c->pin_must, c->pin_may);
+	vmcs_w(VMCS_PIN_CTLS, need("pin-based", pin_got, pin));
+	/* The VMX-preemption timer (25.5.1) bounds how long a vCPU can stay in
+	 * the guest without looking at its requests. Hardware needs it for
+	 * nothing: a kick IPI exits through external-interrupt exiting. Bochs
+	 * 2.7 does not: while the guest runs with RFLAGS.IF = 0 it leaves the
+	 * IPI pending (measured: a vCPU spinning with IF=0 was never kicked,
+	 * with IF=1 it was). 2^20 TSC ticks: 5 ms at Bochs's 200 MHz. The
+	 * count restarts at every entry (no "save timer value" exit control). */
+	if (pin_got & PIN_PREEMPTION_TIMER)
+		vmcs_w(VMCS_PREEMPTION_TIMER, (1u << 20) >> (c->misc & VMX_MISC_TIMER_RATE));
 
 	/* Primary: HLT exits, I/O and MSR bitmaps; under shadow paging also
 	 * CR3 loads/stores and INVLPG (the guest's page tables are ours to

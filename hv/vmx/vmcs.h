@@ -87,6 +87,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY_STATE   0x4826
 #define VMCS_GUEST_SYSENTER_CS      0x482a
+#define VMCS_PREEMPTION_TIMER       0x482e
 #define VMCS_HOST_SYSENTER_CS       0x4c00
 
 /* ---- natural-width fields (B.4) ---- */
@@ -138,6 +139,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 #define MSR_IA32_VMX_ENTRY_CTLS     0x484
 #define MSR_IA32_VMX_MISC           0x485   /* bit 8: wait-for-SIPI activity state */
 #define   VMX_MISC_WAIT_FOR_SIPI      BIT(8)
+#define   VMX_MISC_TIMER_RATE         0x1f    /* preemption timer ticks every 2^N TSC */
 #define MSR_IA32_VMX_CR0_FIXED0     0x486
 #define MSR_IA32_VMX_CR0_FIXED1     0x487
 #define MSR_IA32_VMX_CR4_FIXED0     0x488
@@ -166,6 +168,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 #define PIN_EXTINT_EXITING          BIT(0)
 #define PIN_NMI_EXITING             BIT(3)
 #define PIN_VIRTUAL_NMIS            BIT(5)
+#define PIN_PREEMPTION_TIMER        BIT(6)
 
 #define PROC_HLT_EXITING            BIT(7)
 #define PROC_INVLPG_EXITING         BIT(9)
@@ -229,6 +232,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 #define EXIT_REASON_MCE_DURING_ENTRY 41
 #define EXIT_REASON_EPT_VIOLATION   48
 #define EXIT_REASON_EPT_MISCONFIG   49
+#define EXIT_REASON_PREEMPTION_TIMER 52
 #define EXIT_REASON_INVPCID         58
 #define EXIT_REASON_ENTRY_FAILURE   BIT(31)
 

@@ -152,6 +152,13 @@ static int vmx_run(struct vcpu *v, struct exit_info *e)
 		if (reason & EXIT_REASON_ENTRY_FAILURE)         /* 26.7 */
 			vmx_report_invalid_state(v, e, reason);
 		vmx_decode_exit(vv, e);
+		if ((reason & 0xffff) == EXIT_REASON_PREEMPTION_TIMER) {
+			/* Only a chance to see requests (vmcs.c): go straight
+			 * back in unless there is one. */
+			if (!READ_ONCE(v->requests) && !vm_stopping(v->vm))
+				continue;
+			e->kind = EXIT_EXTINT;
+		}
 		if ((reason & 0xffff) == EXIT_REASON_INTR_WINDOW) {
 			/* The guest can take an interrupt now: stop asking, let
 			 * the core offer it again (vendor.h: inject_interrupt). */
