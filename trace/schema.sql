@@ -141,7 +141,15 @@ SELECT ev.seq  AS seq,    -- global sequence number
        ev.tsc  AS tsc,    -- time stamp counter
        ev.vcpu AS vcpu,   -- vCPU (65535 = VMM)
        t.name  AS type,   -- event_types.name
-       ev.reason, ev.level, ev.flags, ev.aux, ev.a, ev.b, ev.c, ev.d, ev.e -- as in events
+       ev.reason AS reason, -- per-type reason (events.reason)
+       ev.level  AS level,  -- page-table level, 0 if none
+       ev.flags  AS flags,  -- HVT_F_* bits
+       ev.aux    AS aux,    -- aux16 (events.aux)
+       ev.a      AS a,      -- payload word a (trace/FORMAT.md section 4)
+       ev.b      AS b,      -- payload word b
+       ev.c      AS c,      -- payload word c
+       ev.d      AS d,      -- payload word d
+       ev.e      AS e       -- payload word e
 FROM events ev LEFT JOIN event_types t ON t.id = ev.type;
 
 -- One row per fault, joined with its fault_end (fault_end.b = fault seq).
