@@ -181,6 +181,8 @@ void vcpu_run_loop(struct vcpu *v)
 		if (!vcpu_enter_guest(v, &e))
 			continue;
 		v->exits++;
+		if (e.kind > 0 && e.kind <= EXIT_OTHER)
+			v->exits_by_kind[e.kind]++;
 		v->cur_exit = &e;
 		trace_exit(v, &e);
 		exit_handle(v, &e);

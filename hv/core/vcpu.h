@@ -38,7 +38,8 @@ struct vcpu {
 	volatile u32 sleeping;       /* in HLT waiting for a SIPI or an event: any CPU reads */
 	struct vlapic lapic;
 	struct exit_info *cur_exit;  /* exit being handled (for panic), else NULL */
-	u64 exits;
+	u64 exits;                   /* exits handled */
+	u64 exits_by_kind[EXIT_OTHER + 1];  /* ... per enum exit_kind (vm_finish prints them) */
 };
 
 const char *exit_kind_name(enum exit_kind kind);

@@ -74,6 +74,21 @@ void cpu_run_vcpu(struct pcpu *p, struct vcpu *v)
 	vcpu_run_loop(v);
 }
 
+/* One line per vCPU: how many exits of each kind it took. */
+static void print_exit_counts(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		char line[256];
+		int n = snprintf(line, sizeof(line), "hv: vCPU %d: %lu exits:", i, v->exits);
+		for (int k = 1; k <= EXIT_OTHER && n < (int)sizeof(line); k++)
+			if (v->exits_by_kind[k])
+				n += snprintf(line + n, sizeof(line) - n, " %s %lu",
+					      exit_kind_name(k), v->exits_by_kind[k]);
+		printk("%s\n", line);
+	}
+}
+
 /* Give the other vCPUs a moment to leave guest mode, so their last trace
  * records are in the rings, then end the run. */
 _Noreturn void vm_finish(struct vm *vm)
@@ -81,6 +96,7 @@ _Noreturn void vm_finish(struct vm *vm)
 	for (int i = 1; i < vm->nr_vcpus; i++)
 		for (u64 spin = 0; spin < 10000000 && READ_ONCE(vm->vcpus[i].mode); spin++)
 			cpu_relax();
+	print_exit_counts(vm);
 	trace_finish(vm);
 	hv_finish(vm->status);
 }
