@@ -107,24 +107,6 @@ bool spte_allows_access(const struct spte_format *f, u64 spte, u32 error)
 	return true;
 }
 
-bool spte_needs_atomic_update(const struct spte_format *f, u64 spte, int level)
-{
-	/* Empty, MMIO and frozen SPTEs have nothing anyone sets outside the lock;
-	 * non-leaf A bits are never consumed (REFERENCE 3e). */
-	if (!is_mmu_present_spte(spte) || !is_last_spte(f, spte, level))
-		return false;
-	/* The fast page fault may set W on a write-protected, MMU-writable leaf. */
-	if (!is_writable_spte(f, spte) && is_mmu_writable_spte(f, spte))
-		return true;
-	/* Without A/D, fast page faults restore access-tracked leaves and aging
-	 * marks them, both outside the lock. */
-	if (!f->ad_enabled)
-		return true;
-	/* With A/D the CPU may still set D on a writable leaf. A lost A bit is
-	 * tolerated (aging is approximate), so A alone is not volatile. */
-	return is_writable_spte(f, spte) && !(spte & f->dirty_mask);
-}
-
 u64 make_leaf_spte(const struct spte_format *f, pfn_t pfn, int level, bool writable,
 		   bool mmu_writable, bool host_writable, bool dirty)
 {

@@ -13,6 +13,7 @@
  * Traced: HVT_FAULT at the start, HVT_FAULT_END with the result.
  */
 #include "tdp_iter.h"
+#include "tdp_steps.h"
 
 struct fault {
 	struct mmu_vcpu *vcpu;
@@ -270,7 +271,7 @@ static enum mmu_fault_result tdp_slow_fault(struct fault *fl)
 	 * slot alive, L2); re-checked under the lock below. */
 	slot = memslot_lookup(vm, fl->gfn);
 	if (slot && (slot->flags & HC_MEM_ALLONES))
-		return fault_mmio(fl, HVT_MMIO_ALLONES, slot->id);
+		return tdp_hole_fault(vcpu, slot, fl->gpa, fl->error, fl->mmio);  /* tdp_hole.c */
 	/* Seed 002: allocate before the lock; under it only the caches. */
 	if (mmu_topup_caches(vcpu))
 		return MMU_FAULT_ERROR;
@@ -312,6 +313,25 @@ static enum mmu_fault_result tdp_slow_fault(struct fault *fl)
 	mmu_op_finish(&op);
 	rw_read_unlock(&vm->mmu_lock);
 	fl->writes += op.writes;
+	return r;
+}
+
+/* A read-only 4 KiB leaf for gfn -> pfn, as a read fault would install it. */
+enum mmu_fault_result tdp_map_4k_readonly(struct mmu_vcpu *vcpu, gfn_t gfn, pfn_t pfn)
+{
+	struct mmu_vm *vm = vcpu->vm;
+	struct fault fl = { .vcpu = vcpu, .gpa = gfn << PAGE_SHIFT, .gfn = gfn };
+	u64 new_spte = make_leaf_spte(&vm->fmt, pfn, PG_LEVEL_4K, false, false, false, false);
+	enum mmu_fault_result r;
+	struct mmu_op op;
+
+	if (!__atomic_load_n(&vm->root, __ATOMIC_ACQUIRE) && !mmu_tdp_root(vcpu))
+		return MMU_FAULT_ERROR;
+	mmu_op_init(&op, vm, vcpu, false, HVT_SR_ZAP, HVT_FR_HUGE_REPLACE);
+	rw_read_lock(&vm->mmu_lock);
+	r = tdp_map(&op, &fl, PG_LEVEL_4K, new_spte, HVT_SR_MAP);
+	mmu_op_finish(&op);
+	rw_read_unlock(&vm->mmu_lock);
 	return r;
 }
 

@@ -20,6 +20,7 @@
  *   lock for write, other   plain store (nothing else can change it).
  */
 #include "tdp_iter.h"
+#include "tdp_steps.h"
 
 void mmu_op_init(struct mmu_op *op, struct mmu_vm *vm, struct mmu_vcpu *vcpu,
 		 bool lock_write, u8 zap_reason, u8 flush_reason)
@@ -181,26 +182,15 @@ u64 spte_derive_zap(const struct spte_format *f, u64 old, int level)
 	return f->nonpresent_value;
 }
 
-static u64 spte_derive_frozen(const struct spte_format *f, u64 old, int level)
-{
-	return f->frozen_value;
-}
-
 /*
- * A table was unlinked: freeze its entries so nobody can install into it,
- * handle what they mapped, and queue it to be freed after the flush.
- *   shared (lock for read): every entry is frozen with compare-exchange,
- *     empty ones too, since a racing fault could otherwise fill one (seed 003).
- *   exclusive (lock for write): nothing else can make an entry present, so
- *     non-present entries are skipped and counted (seed 003); MMIO SPTEs are
- *     left: the memslot generation guards them, not reachability.
+ * A table was unlinked: clear its entries so nobody can install into it and
+ * what they mapped is handled (tdp_teardown.c, seed 003), then see that it
+ * is freed after the flush (tdp_zap_flush.c, seed 001).
  */
 static void handle_removed_pt(struct mmu_op *op, hpa_t table_hpa, int level, gfn_t gfn)
 {
 	struct mmu_vm *vm = op->vm;
-	const struct spte_format *f = &vm->fmt;
 	struct mmu_page *sp = mmu_page_lookup(vm, table_hpa);
-	u8 reason = op->teardown ? HVT_SR_TEARDOWN : HVT_SR_FREEZE;
 
 	if (!sp || sp->state != MMU_PAGE_LIVE || sp->level != level || sp->gfn != gfn)
 		env_panic("mmu: removing table %#llx level %d gfn %#llx: %s (M4)",
@@ -210,69 +200,9 @@ static void handle_removed_pt(struct mmu_op *op, hpa_t table_hpa, int level, gfn
 	mmu_page_mark_retired(vm, sp);
 	sp->unlink_seq = op->last_seq;
 	op->removing++;
-	for (int i = 0; i < SPTE_ENT_PER_PAGE; i++) {
-		u64 *sptep = sp->spt + i;
-		gfn_t cgfn = gfn + (u64)i * pages_per_level(level);
-		u64 old = spte_read(sptep);
-
-		if (op->lock_write) {
-			if (!is_mmu_present_spte(old)) {
-				op->skipped++;
-				STAT_INC(vm, removed_skipped);
-				continue;
-			}
-			STAT_INC(vm, removed_present);
-			tdp_update_spte_excl(op, sptep, cgfn, level, old, spte_derive_frozen, reason);
-			continue;
-		}
-		for (;;) {
-			if (is_frozen_spte(f, old)) {
-				/* Another CPU's atomic zap owns it until it unfreezes. */
-				env_cpu_relax();
-				old = spte_read(sptep);
-				continue;
-			}
-			if (tdp_write_spte(op, sptep, cgfn, level, &old, f->frozen_value, HVT_SR_FREEZE))
-				break;
-		}
-		if (is_mmu_present_spte(old))
-			STAT_INC(vm, removed_present);
-	}
+	tdp_removed_pt_clear(op, sp);   /* tdp_teardown.c (seed 003) */
 	op->removing--;
-	if (vm->cfg.flush_per_table) {
-		/* Seed 001's slow path: one flush per removed table, then it may go. */
-		mmu_flush_remote(vm, op_vcpu_id(op), gfn, pages_per_level(level + 1),
-				 SPTE_ENT_PER_PAGE, HVT_FR_ZAP_PER_TABLE);
-		mmu_page_retire(vm, sp);
-		return;
-	}
-	/* Q1: freed only after the op's one batched flush (mmu_op_finish). */
-	sp->batch_next = op->retired;
-	op->retired = sp;
-}
-
-/* End of an operation: the batched flush, THEN the removed tables may be
- * retired to QSBR (seed 001: never free before the flush). */
-void mmu_op_finish(struct mmu_op *op)
-{
-	struct mmu_vm *vm = op->vm;
-
-	if (op->need_flush) {
-		u64 npages = op->flush_end - op->flush_start;
-		/* Above 1 GiB worth of pages a full flush is cheaper than a range. */
-		if (npages > pages_per_level(PG_LEVEL_1G + 1))
-			mmu_flush_remote(vm, op_vcpu_id(op), 0, 0, op->zapped, op->flush_reason);
-		else
-			mmu_flush_remote(vm, op_vcpu_id(op), op->flush_start, npages,
-					 op->zapped, op->flush_reason);
-		op->need_flush = false;
-	}
-	while (op->retired) {
-		struct mmu_page *sp = op->retired;
-		op->retired = sp->batch_next;
-		mmu_page_retire(vm, sp);
-	}
-	qsbr_reclaim(vm);
+	tdp_removed_pt_done(op, sp);   /* tdp_zap_flush.c: freed after the flush */
 }
 
 /*

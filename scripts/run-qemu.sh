@@ -28,7 +28,7 @@ while getopts "g:m:s:c:M:t:a:o:G:T" opt; do
 	esac
 done
 
-HV=build/hv.elf
+HV=${HVLAB_HV:-build/hv.elf}   # labs/grade.sh boots a lab build of hv
 case $GUEST in */*) ELF=$GUEST ;; *) ELF=build/guests/$GUEST.elf ;; esac
 for f in "$HV" "$ELF"; do
 	[ -f "$f" ] || { echo "run-qemu: $f not found (make first)" >&2; exit 2; }
