@@ -33,12 +33,6 @@ static void vm_create_mmu(struct vm *vm)
 		.levels = 4, .mode = vm->mmu_mode, .nr_vcpus = vm->nr_vcpus,
 		.maxphyaddr = host_maxphyaddr(), .env_ctx = vm,
 	};
-	if (vm->mmu_mode == HVT_MMU_SHADOW && vm->ops->trace_vendor != HVT_VENDOR_SVM) {
-		/* hv/core/shadow_exit.c needs the backend to keep the guest's
-		 * CR0/CR3/CR4 apart from the ones the CPU runs (hv/svm does). */
-		printk("hv: cannot run: mmu=shadow not yet on VMX (SVM only); mmu=tdp works\n");
-		hv_finish(HV_STATUS_NOCAP);
-	}
 	if (vm->mmu_mode == HVT_MMU_SHADOW && vm->nr_vcpus > 1) {
 		/* APs start in real mode, which cannot run on shadow tables. */
 		printk("hv: cannot run: mmu=shadow runs one vCPU for now (vcpus=1)\n");

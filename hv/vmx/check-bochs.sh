@@ -32,6 +32,9 @@ SCENARIOS=(
 	"permfault|permfault|mmu=tdp||1|0|TEST pf_ad_after_write PASS"
 	"memslot|memslot|mmu=tdp||1|0|TEST memslot_final_delete_11 PASS"
 	"smp|smp|mmu=tdp vcpus=2||2|0|TEST smp_cpu1 PASS"
+	"hello_shadow|hello|mmu=shadow||1|0|hello from the guest"
+	"exit3_shadow|exit3|mmu=shadow||1|3|exiting with code 3"
+	"permfault_shadow|permfault|mmu=shadow||1|0|TEST pf_ad_after_write PASS"
 )
 
 run_one() {

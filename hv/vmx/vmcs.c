@@ -136,31 +136,48 @@ static void setup_controls(struct vmx_vcpu *vv)
  * the read shadow, and writing a value that differs from the shadow exits.
  * hv owns the bits VMX forces (fixed-1 bits the guest may want clear, such
  * as CR0.NE and CR4.VMXE, and fixed-0 bits it may try to set), except PE
- * and PG under unrestricted guest. */
+ * and PG under unrestricted guest.
+ *
+ * mmu=shadow (hv/core/shadow_exit.c) also owns what the shadow tables need
+ * the CPU to run with whatever the guest wrote: paging always on (PE, PG;
+ * no unrestricted guest without EPT anyway), CR0.WP so write-protected
+ * guest page tables stay protected from the guest kernel, and CR4.PAE:
+ * legacy PAE paging on a direct root while the guest's paging is off. */
+#define CR4_PAE BIT(5)
+
 u64 vmx_cr0_host_mask(const struct vmx_vcpu *vv)
 {
 	u64 mask = vmx_caps.cr0_fixed0 | ~vmx_caps.cr0_fixed1;
-	if (!vv->shadow)
+	if (vv->shadow)
+		mask |= CR0_PE | CR0_PG | CR0_WP;
+	else
 		mask &= ~(CR0_PE | CR0_PG);
 	return mask & 0xffffffffull;
 }
 
 u64 vmx_cr4_host_mask(const struct vmx_vcpu *vv)
 {
-	return (vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1) & 0xffffffffull;
+	u64 mask = vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1;
+	if (vv->shadow)
+		mask |= CR4_PAE;
+	return mask & 0xffffffffull;
 }
 
 /* The value the CPU really runs with for a CR0/CR4 the guest asked for. */
 u64 vmx_real_cr0(const struct vmx_vcpu *vv, u64 guest)
 {
 	u64 fixed0 = vmx_caps.cr0_fixed0;
-	if (!vv->shadow)
+	if (vv->shadow)
+		fixed0 |= CR0_PE | CR0_PG | CR0_WP;
+	else
 		fixed0 &= ~(CR0_PE | CR0_PG);
 	return (guest | fixed0) & vmx_caps.cr0_fixed1;
 }
 
 u64 vmx_real_cr4(const struct vmx_vcpu *vv, u64 guest)
 {
+	if (vv->shadow)
+		guest |= CR4_PAE;
 	return (guest | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1;
 }
 

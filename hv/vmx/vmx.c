@@ -203,18 +203,25 @@ static u64 vmx_get_cr(struct vcpu *v, int cr)
 		return (vmcs_read(VMCS_GUEST_CR4) & ~mask) | (vmcs_read(VMCS_CR4_READ_SHADOW) & mask);
 	}
 	case 8:
-		return vmcs_read(VMCS_GUEST_EFER);
+		return vv->shadow ? vv->guest_efer : vmcs_read(VMCS_GUEST_EFER);
 	}
 	panic("vmx: get_cr(%d): no such register", cr);
 }
 
-/* EFER.LMA and the "IA-32e mode guest" entry control must agree (26.3.1.1);
- * both follow CR0.PG while EFER.LME is set (SDM Vol. 3A, 9.8.5). */
-static void sync_long_mode(u64 cr0, u64 efer)
+/* EFER.LMA and the "IA-32e mode guest" entry control must agree, and with
+ * paging on EFER.LME must equal LMA (26.3.1.1); LMA follows CR0.PG while
+ * EFER.LME is set (SDM Vol. 3A, 9.8.5). cr0 and efer are the guest's view.
+ * Under mmu=shadow the CPU's paging is always on, so it runs with LME only
+ * once the guest's own paging is on too; the guest's EFER is kept aside. */
+static void sync_long_mode(struct vmx_vcpu *vv, u64 cr0, u64 efer)
 {
 	bool lma = (cr0 & CR0_PG) && (efer & EFER_LME);
 	u64 entry = vmcs_read(VMCS_ENTRY_CTLS);
 	efer = lma ? (efer | EFER_LMA) : (efer & ~EFER_LMA);
+	if (vv->shadow) {
+		vv->guest_efer = efer;
+		efer = lma ? efer : (efer & ~EFER_LME);
+	}
 	entry = lma ? (entry | ENTRY_IA32E_MODE_GUEST) : (entry & ~ENTRY_IA32E_MODE_GUEST);
 	vmcs_w(VMCS_GUEST_EFER, efer);
 	vmcs_w(VMCS_ENTRY_CTLS, entry);
@@ -228,7 +235,7 @@ static void vmx_set_cr(struct vcpu *v, int cr, u64 value)
 	case 0:
 		vmcs_w(VMCS_CR0_READ_SHADOW, value);
 		vmcs_w(VMCS_GUEST_CR0, vmx_real_cr0(vv, value));
-		sync_long_mode(value, vmcs_read(VMCS_GUEST_EFER));
+		sync_long_mode(vv, value, vmx_get_cr(v, 8));
 		return;
 	case 2:
 		vv->guest_cr2 = value;
@@ -244,7 +251,7 @@ static void vmx_set_cr(struct vcpu *v, int cr, u64 value)
 		vmcs_w(VMCS_GUEST_CR4, vmx_real_cr4(vv, value));
 		return;
 	case 8:
-		sync_long_mode(vmx_get_cr(v, 0), value);
+		sync_long_mode(vv, vmx_get_cr(v, 0), value);
 		return;
 	}
 	panic("vmx: set_cr(%d, 0x%lx): no such register", cr, value);
@@ -323,6 +330,17 @@ static void vmx_dump(struct vcpu *v)
 
 static void vmx_mmu_setup(struct mmu_config *cfg)
 {
+	if (cfg->mode == HVT_MMU_SHADOW) {
+		/* Shadow tables are ordinary x86-64 page tables the CPU walks
+		 * as the guest's (SDM Vol. 3A, 4.5), with their A/D bits. */
+		u32 a, b, c, d;
+		cpuid(0x80000001, 0, &a, &b, &c, &d);
+		cfg->format = MMU_FORMAT_X86;
+		cfg->levels = 4;
+		cfg->ad_enabled = true;
+		cfg->huge_1g = d & BIT(26);
+		return;
+	}
 	cfg->format = MMU_FORMAT_EPT;
 	cfg->levels = 4;
 	/* 28.2.4: A/D flags for EPT when the CPU has them; else the MMU does

@@ -46,6 +46,7 @@ struct vmx_vcpu {
 	u64 eptp;                     /* last EPTP written, 0 if none */
 	u64 guest_cr2;                /* CR2 is not in the VMCS: saved on exit */
 	u64 guest_cr3;                /* mmu=shadow: the guest's own CR3 */
+	u64 guest_efer;               /* mmu=shadow: the guest's own EFER (LME as written) */
 };
 
 /* Per physical CPU (pcpu->vendor). */

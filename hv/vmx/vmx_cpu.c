@@ -140,8 +140,8 @@ static void msr_trap(u8 *bitmap, u32 msr, bool read, bool write)
  * ports (0x80 POST delay, 0xe9 Bochs/QEMU debug console).
  * MSR bitmap: accesses to MSRs outside its two ranges always exit; inside,
  * only the ones that could disturb hv exit: the APIC base and the x2APIC
- * range (the local APIC is emulated), IA32_FEATURE_CONTROL, microcode
- * update, and the VMX capability MSRs (no nested VMX). */
+ * range (the local APIC is emulated), EFER, IA32_FEATURE_CONTROL,
+ * microcode update, and the VMX capability MSRs (no nested VMX). */
 static void make_bitmaps(void)
 {
 	vmx_io_bitmap_a = palloc_alloc(1, 1);
@@ -159,6 +159,9 @@ static void make_bitmaps(void)
 	u8 *m = (u8 *)vmx_msr_bitmap;
 	memset(m, 0, PAGE_SIZE);
 	msr_trap(m, 0x1b, true, true);                  /* IA32_APIC_BASE */
+	/* EFER through get_cr/set_cr 8: under mmu=shadow the CPU runs another
+	 * EFER than the guest wrote (LME only with the guest's paging on). */
+	msr_trap(m, MSR_EFER, true, true);
 	msr_trap(m, MSR_IA32_FEATURE_CONTROL, true, true);
 	msr_trap(m, 0x79, true, true);                  /* IA32_BIOS_UPDT_TRIG */
 	for (u32 msr = 0x480; msr <= 0x491; msr++)      /* IA32_VMX_* */
