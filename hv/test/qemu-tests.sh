@@ -52,6 +52,8 @@ if run panic 114 '^hv: PANIC on cpu 0: self test' -T -g hello -a hv_selftest=pan
 	fi
 fi
 run nocap_npt 113 '^hv: cannot run: SVM without NPT' -T -g hello -c qemu64,+svm -m tdp
+# ... and the mode that message names still works there.
+run shadow_nonpt 0 '^hv: guest exit with code 0' -T -g hello -c qemu64,+svm -m shadow
 run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hello -c qemu64,-svm
 run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
 # Zaps and aging with remote TLB flushes while 3 vCPUs fault (request + kick + wait).
