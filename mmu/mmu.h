@@ -131,7 +131,9 @@ int  mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *
 enum mmu_fault_result mmu_shadow_page_fault(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu,
 					    gva_t gva, u32 error, u64 guest_rip,
 					    struct mmu_shadow_fault *out);
-/* INVLPG gva (also INVPCID individual-address). */
+/* INVLPG gva (also INVPCID individual-address); gva = MMU_INVLPG_UNKNOWN
+ * when the CPU did not report it: every unsync page is synced. */
+#define MMU_INVLPG_UNKNOWN (~0ull)
 void mmu_shadow_invlpg(struct mmu_vcpu *vcpu, gva_t gva);
 /* The emulator wrote len bytes at gpa (a write-protected guest page
  * table) on behalf of the guest: store them and fix the SPTEs. */

@@ -249,7 +249,9 @@ void mmu_shadow_invlpg(struct mmu_vcpu *vcpu, gva_t gva)
 	}
 	/* Only an unsync page can be stale: a sync one is write-protected, so
 	 * its SPTEs already follow every gPTE write (I4). */
-	if (sp && sp->unsync)
+	if (gva == MMU_INVLPG_UNKNOWN)
+		shadow_sync_all(&sop);           /* which page? all of them, then */
+	else if (sp && sp->unsync)
 		shadow_sync_spte(&sop, sp, (int)((gva >> PAGE_SHIFT) & 511));
 	shadow_op_end(&sop);
 	/* The intercepted INVLPG did not run: drop the gva from the TLB. */

@@ -55,7 +55,7 @@ struct exit_info {
 		struct { int cr; int gpr; /* index into guest_regs order, -1 if unknown */
 			 u64 value;
 			 bool read; /* MOV from CR (intercepted under mmu=shadow only) */ } cr;
-		struct { gva_t gva; } invlpg;
+		struct { gva_t gva; /* ~0: the CPU did not say (no decode assists) */ } invlpg;
 		struct { u16 port; u8 size; bool in; bool string; bool rep; } io;
 		struct { u32 msr; bool write; } msr;
 		struct { u8 vector; /* SIPI vector, 0 for INIT */ bool sipi; } init;

@@ -59,17 +59,20 @@ static void svm_set_shadow_cr3(struct vcpu *v, hpa_t root)
 	vmcb_of(v)->save.cr3 = root;
 }
 
+static bool shadow_paging(struct vcpu *v) { return v->vm->mmu_mode == HVT_MMU_SHADOW; }
+
 /* TLB_CONTROL applies at the next VMRUN: this ASID only if the CPU can,
  * else everything (APM 15.16.1). A single gva is flushed as the whole ASID:
  * INVLPGA would need the host to be on the vCPU's CPU, which it is, but
  * one rule is easier to reason about. */
 static void svm_flush_guest_tlb(struct vcpu *v, bool all, gva_t gva)
 {
-	vmcb_of(v)->control.tlb_control = svm_caps.flush_by_asid ? SVM_TLB_FLUSH_ASID
-								 : SVM_TLB_FLUSH_ALL;
+	/* mmu=shadow: QEMU 7.2 TCG advertises flush-by-ASID but ignores
+	 * TLB_CONTROL 3 and keeps its TLB across VMRUN, so shadow SPTE changes
+	 * went unseen (permfault under mmu=shadow); flush everything there. */
+	bool by_asid = svm_caps.flush_by_asid && !shadow_paging(v);
+	vmcb_of(v)->control.tlb_control = by_asid ? SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
 }
-
-static bool shadow_paging(struct vcpu *v) { return v->vm->mmu_mode == HVT_MMU_SHADOW; }
 
 static u64 svm_get_cr(struct vcpu *v, int cr)
 {

@@ -65,7 +65,8 @@ void svm_decode_exit(struct vcpu *v, struct exit_info *e)
 		break;
 	case SVM_EXIT_INVLPG:
 		e->kind = EXIT_INVLPG;
-		e->u.invlpg.gva = info1;
+		/* Without decode assists EXITINFO1 is 0 (QEMU TCG): say "unknown". */
+		e->u.invlpg.gva = svm_caps.decode_assists ? info1 : ~0ull;
 		break;
 	case SVM_EXIT_IOIO:
 		decode_io(e, info1);
