@@ -129,8 +129,10 @@ grade_lab() {
 	esac
 	local fails passes
 	fails=$(grep -cE '^TEST [^ ]+ FAIL' "$log"); passes=$(grep -cE '^TEST [^ ]+ PASS' "$log")
-	if [ "$fails" = 0 ] && [ "$passes" -gt 0 ]; then
-		say guest "$GUEST_POINTS" OK "$passes guest checks passed"
+	if [ "$fails" = 0 ] && [ "$passes" -gt 0 ] && grep -q '^hv: guest exit with code 0' "$log"; then
+		say guest "$GUEST_POINTS" OK "the guest finished and its $passes checks passed"
+	elif [ "$fails" = 0 ] && [ "$passes" -gt 0 ]; then
+		say guest "$GUEST_POINTS" FAIL "the guest did not finish: stopped after $passes passed checks"
 	elif [ "$fails" != 0 ]; then
 		say guest "$GUEST_POINTS" FAIL "$fails guest check(s) failed, first: $(grep -m1 -E '^TEST [^ ]+ FAIL' "$log" | cut -c1-120)"
 	else
