@@ -54,6 +54,8 @@ static void parse_word(const char *w, size_t n, struct boot_config *cfg)
 	} else if (word_is(w, n, "trace_key=")) {
 		cfg->trace_key = option_number(w, n, "trace_key=");
 		cfg->trace_on = true;
+	} else if (word_is(w, n, "mmu_check=")) {
+		cfg->mmu_check = option_number(w, n, "mmu_check=") != 0;
 	} else if (word_is(w, n, "hv_selftest=")) {
 		if (n != 17 || strncmp(w + 12, "panic", 5))
 			bad_option(w, n, "the only self test is hv_selftest=panic");

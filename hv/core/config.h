@@ -12,6 +12,8 @@
  *   trace=on|off|lossy|port  trace rings (default on when trace_key is given);
  *                       port: no shared RAM, records leave through trace_port.c
  *   trace_key=0x...     key the host collector looks for (trace/hvt_format.h)
+ *   mmu_check=1         at the end of the run, check every MMU invariant
+ *                       (mmu_check, mmu/DESIGN.md); a violation is a panic
  *   hv_selftest=panic   panic on purpose in the guest's first hypercall exit,
  *                       to check the fatal path (hv/test/qemu-tests.sh)
  */
@@ -29,6 +31,7 @@ struct boot_config {
 	u64  trace_key;
 	bool trace_on, trace_lossy;
 	bool selftest_panic;            /* hv_selftest=panic */
+	bool mmu_check;                 /* mmu_check=1 */
 	bool trace_port;                /* trace=port: stream records out through an I/O
 	                                   port (Bochs, hv/core/trace_port.c) */
 };

@@ -14,6 +14,7 @@
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
 #include "trace/hvt_format.h"
+#include "mmu/mmu.h"
 
 /* Weak: a build may leave one backend out. */
 extern const struct vendor_ops vmx_ops __attribute__((weak));
@@ -89,6 +90,18 @@ static void print_exit_counts(struct vm *vm)
 	}
 }
 
+/* mmu_check=1: every MMU invariant, after the guest is done. A violation
+ * is a bug in hv, so it ends the run as a panic. */
+static void check_mmu(struct vm *vm)
+{
+	char why[200];
+	if (!vm->mmu_check)
+		return;
+	if (mmu_check(vm->mmu, why, sizeof(why)))
+		panic("mmu_check at the end of the run: %s", why);
+	printk("hv: mmu_check: every MMU invariant holds\n");
+}
+
 /* Give the other vCPUs a moment to leave guest mode, so their last trace
  * records are in the rings, then end the run. */
 _Noreturn void vm_finish(struct vm *vm)
@@ -97,6 +110,7 @@ _Noreturn void vm_finish(struct vm *vm)
 		for (u64 spin = 0; spin < 10000000 && READ_ONCE(vm->vcpus[i].mode); spin++)
 			cpu_relax();
 	print_exit_counts(vm);
+	check_mmu(vm);
 	trace_finish(vm);
 	hv_finish(vm->status);
 }

@@ -69,6 +69,7 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 	vm->mem_bytes = cfg->mem_mib << 20;
 	vm->trace_key = cfg->trace_key;
 	vm->selftest_panic = cfg->selftest_panic;
+	vm->mmu_check = cfg->mmu_check;
 	vm_create_mmu(vm);
 	vm_create_ram(vm);
 	for (int i = 0; i < vm->nr_vcpus; i++) {

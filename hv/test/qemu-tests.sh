@@ -37,8 +37,9 @@ run triple 112 '^hv: guest triple fault' -T -g triple
 # all are right); hv reports the first failure of each number.
 run badcall 0 '^hv: vCPU 0: hypercall 1 \(console_write\) .* failed with -14' -T -g badcall
 run unbacked 112 '^hv: guest touched unbacked gpa 0x[0-9a-f]+ at rip 0x' -T -g unbacked
-run touch 0 '^hv: guest exit with code 0' -T -g touch
-run memslot 0 '^hv: guest exit with code 0' -T -g memslot
+# mmu_check=1: hv checks every MMU invariant after the guest is done.
+run touch 0 '^hv: mmu_check: every MMU invariant holds' -T -g touch -a mmu_check=1
+run memslot 0 '^hv: mmu_check: every MMU invariant holds' -T -g memslot -a mmu_check=1
 run permfault 0 '^hv: guest exit with code 0' -T -g permfault
 run smp2 0 '^TEST smp_cpu1 PASS' -T -g smp -s 2
 # The fatal path: reason, the exit being handled, the guest's registers.
@@ -58,6 +59,7 @@ run nocap_svm 113 '^hv: cannot run: this CPU has neither VMX nor SVM' -T -g hell
 run smp4 0 '^TEST smp_counter PASS' -T -g smp -s 4
 # Zaps and aging with remote TLB flushes while 3 vCPUs fault (request + kick + wait).
 run stress3 0 '^TEST stress_cpu2 PASS' -T -g stress -s 3
+run stress3_check 0 '^hv: mmu_check: every MMU invariant holds' -T -g stress -s 3 -a mmu_check=1
 # hv's own guest (hv/test/guests/lapic): emulated LAPIC, IPIs, HLT wake-up,
 # all-ones MMIO, ports without a device.
 run hang 112 'the guest can never continue' -T -g build/hv/tguests/hang.elf -s 2
