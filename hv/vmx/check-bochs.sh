@@ -35,6 +35,7 @@ SCENARIOS=(
 	"hello_shadow|hello|mmu=shadow||1|0|hello from the guest"
 	"exit3_shadow|exit3|mmu=shadow||1|3|exiting with code 3"
 	"permfault_shadow|permfault|mmu=shadow||1|0|TEST pf_ad_after_write PASS"
+	"trace|permfault|mmu=tdp|trace=port|1|0|# trace: "
 )
 
 run_one() {
@@ -57,6 +58,13 @@ run_one() {
 		"$dir/hvlab.iso" >>"$log" 2>&1
 	rc=$?
 	cat "$dir/com1.txt" >>"$log" 2>/dev/null
+	# trace=port: the stream must make a trace that passes hvtrace check.
+	if [ ${#trace_opt[@]} -gt 0 ] && [ "$rc" -eq "$want" ]; then
+		if ! build/hvtrace check "$dir/trace.hvt" >>"$log" 2>&1; then
+			echo "TEST hv_bochs.$name FAIL hvtrace check failed on $dir/trace.hvt (log: $log)"
+			return
+		fi
+	fi
 	if [ "$rc" -ne "$want" ]; then
 		detail="status $rc, want $want"
 	elif ! tr -d '\r' <"$log" | grep -qF -- "$text"; then
@@ -67,7 +75,7 @@ run_one() {
 	if [ -n "$detail" ]; then
 		echo "TEST hv_bochs.$name FAIL $detail (log: $log)"
 	else
-		echo "TEST hv_bochs.$name PASS status $rc"
+		echo "TEST hv_bochs.$name PASS status $rc${trace_opt[0]:+, $(grep -a -m1 '^OK' "$log" | sed 's/^OK [^:]*: //')}"
 	fi
 }
 
