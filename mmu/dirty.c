@@ -153,6 +153,8 @@ long mmu_age_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages)
 
 	rw_write_lock(&vm->mmu_lock, 0);
 	mmu_op_init(&op, vm, NULL, true, HVT_SR_AGE, HVT_FR_AGE);
+	if (vm->shadow_age_range)
+		young += vm->shadow_age_range(&op, gfn, gfn + npages);   /* mmu/shadow_zap.c */
 	if (vm->root) {
 		for_each_tdp_pte(it, vm, vm->root->spt, vm->cfg.levels, gfn, gfn + npages, PG_LEVEL_4K) {
 			u64 old = it.old_spte;

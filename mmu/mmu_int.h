@@ -101,6 +101,8 @@ struct mmu_vcpu {
 /* ---- the VM --------------------------------------------------------------- */
 #define MMU_PAGE_HASH_SIZE 1024
 
+struct mmu_op;
+
 struct mmu_vm {
 	struct mmu_config cfg;    /* as created; immutable */
 	struct spte_format fmt;   /* the format's masks; immutable */
@@ -119,6 +121,10 @@ struct mmu_vm {
 	struct shadow_vm *shadow; /* SP hash, rmap, counters; published once (release) */
 	void (*shadow_destroy)(struct mmu_vm *vm); /* set with shadow; called first by
 	                             mmu_vm_destroy so TDP-only builds need no shadow code */
+	/* Also set with shadow: tdp_zap_range and mmu_age_gfn_range call them
+	 * inside their op (write lock) so shadow leaves are covered too. */
+	long (*shadow_zap_range)(struct mmu_op *op, gfn_t start, gfn_t end);
+	long (*shadow_age_range)(struct mmu_op *op, gfn_t start, gfn_t end);
 };
 
 /* ---- one MMU operation (a fault, a zap, a teardown) ----------------------- */

@@ -76,7 +76,7 @@ static u32 leaf_access(struct sfault *sf)
 /* ---- prefetch (5.6) ------------------------------------------------------- */
 static void prefetch_gptes(struct shadow_op *sop, struct sfault *sf, struct shadow_page *sp, int idx)
 {
-	struct mmu_vm *vm = sop->op.vm;
+	struct mmu_vm *vm = sop->op->vm;
 	int first = idx & ~(SHADOW_PREFETCH - 1);
 
 	if (vm->cfg.shadow_no_prefetch || role_direct(sp->role) || sp->unsync)
@@ -113,7 +113,7 @@ static void prefetch_gptes(struct shadow_op *sop, struct sfault *sf, struct shad
 /* ---- the locked part ------------------------------------------------------------ */
 static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf)
 {
-	struct mmu_vm *vm = sop->op.vm;
+	struct mmu_vm *vm = sop->op->vm;
 	const struct spte_format *f = &vm->fmt;
 	struct shadow_page *sp = sop->sv->cur.sp;
 	struct memslot *slot;
@@ -242,7 +242,7 @@ enum mmu_fault_result mmu_shadow_page_fault(struct mmu_vcpu *vcpu, const struct 
 	if (!r) {
 		shadow_op_begin(&sop, vm, vcpu);
 		r = shadow_map(&sop, &sf);
-		sf.writes = sop.op.writes;
+		sf.writes = sop.op->writes;
 		shadow_op_end(&sop);
 	}
 	switch (r) {

@@ -105,7 +105,9 @@ struct shadow_vcpu {
 
 /* One shadow operation: the MMU op (write lock) plus SPs waiting for its flush. */
 struct shadow_op {
-	struct mmu_op op;             /* SPTE writes, flush bookkeeping */
+	struct mmu_op *op;            /* SPTE writes, flush bookkeeping: own_op, or the
+	                                 caller's op for zaps/aging from TDP-named entry points */
+	struct mmu_op own_op;         /* the op of shadow_op_begin .. shadow_op_end */
 	struct shadow_vm *svm;        /* vm->shadow */
 	struct shadow_vcpu *sv;       /* the vCPU's shadow state, NULL outside a vCPU */
 	struct shadow_page *zapped;   /* zapped, unreferenced: freed after the flush (I6) */
@@ -115,6 +117,7 @@ struct shadow_op {
 
 /* shadow_page.c */
 unsigned shadow_hash_idx(gfn_t gfn);
+unsigned shadow_rmap_idx(gfn_t gfn);
 int  shadow_write_guest_locked(struct mmu_vm *vm, gpa_t gpa, const void *bytes, int len);
 void shadow_op_begin(struct shadow_op *sop, struct mmu_vm *vm, struct mmu_vcpu *vcpu);
 void shadow_op_end(struct shadow_op *sop);
@@ -138,6 +141,9 @@ bool shadow_spte_allows(const struct spte_format *f, u64 spte, u32 error);
 /* gPTE access under the MMU lock (no mmu_gpa_to_hpa: it takes the lock, W5/W6). */
 void shadow_bind_locked_mem(struct gwalk_mem *mem, struct mmu_vm *vm);
 int  shadow_read_gpte(struct mmu_vm *vm, gpa_t gpa, u64 *gpte);
+
+/* shadow_zap.c */
+void shadow_install_range_hooks(struct mmu_vm *vm);
 
 /* shadow_sync.c */
 void shadow_sync_page(struct shadow_op *sop, struct shadow_page *sp);

@@ -14,11 +14,12 @@
 void shadow_op_begin(struct shadow_op *sop, struct mmu_vm *vm, struct mmu_vcpu *vcpu)
 {
 	rw_write_lock(&vm->mmu_lock, vcpu ? (u32)vcpu->id : 0);
-	mmu_op_init(&sop->op, vm, vcpu, true, HVT_SR_ZAP, HVT_FR_ZAP);
-	sop->op.shadow = true;
+	sop->op = &sop->own_op;
+	mmu_op_init(sop->op, vm, vcpu, true, HVT_SR_ZAP, HVT_FR_ZAP);
+	sop->op->shadow = true;
 	sop->svm = vm->shadow;
 	sop->sv = vcpu ? vcpu->shadow : NULL;
-	sop->op.root_hpa = sop->sv && sop->sv->cur.sp ? sop->sv->cur.sp->hpa : 0;
+	sop->op->root_hpa = sop->sv && sop->sv->cur.sp ? sop->sv->cur.sp->hpa : 0;
 	sop->zapped = NULL;
 }
 
@@ -32,7 +33,7 @@ static void shadow_free_sp(struct mmu_vm *vm, struct qsbr_node *node, bool immed
 
 void shadow_op_end(struct shadow_op *sop)
 {
-	struct mmu_op *op = &sop->op;
+	struct mmu_op *op = sop->op;
 
 	/* Shadow SPTEs translate guest VIRTUAL addresses, so the gfn range the
 	 * writer noted means nothing to the TLB: flush the whole ASID. */
@@ -76,7 +77,7 @@ u32 shadow_base_role(const struct gwalk_cpu *cpu)
 
 void shadow_trace_sp(struct shadow_op *sop, struct shadow_page *sp, u8 reason, u64 d)
 {
-	trace_simple(op_vcpu_id(&sop->op), HVT_SP_EVENT, reason, (u8)role_level(sp->role), 0,
+	trace_simple(op_vcpu_id(sop->op), HVT_SP_EVENT, reason, (u8)role_level(sp->role), 0,
 		     sp->gfn, sp->role, sp->hpa, d, sp->root_count);
 }
 
@@ -131,7 +132,7 @@ unsigned shadow_hash_idx(gfn_t gfn)
 	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 54) & (SHADOW_HASH_SIZE - 1);
 }
 
-static unsigned rmap_idx(gfn_t gfn)
+unsigned shadow_rmap_idx(gfn_t gfn)
 {
 	return (unsigned)((gfn * 0x9e3779b97f4a7c15ull) >> 52) & (SHADOW_RMAP_SIZE - 1);
 }
@@ -185,17 +186,17 @@ struct shadow_page *shadow_page_of_link(struct shadow_link *link)
  * Clear W (and MMU-writable) from every leaf mapping gfn. */
 bool shadow_write_protect_gfn(struct shadow_op *sop, gfn_t gfn)
 {
-	struct mmu_vm *vm = sop->op.vm;
+	struct mmu_vm *vm = sop->op->vm;
 	const struct spte_format *f = &vm->fmt;
 	bool changed = false;
 
-	for (struct shadow_link *l = sop->svm->rmap[rmap_idx(gfn)]; l; l = l->next) {
+	for (struct shadow_link *l = sop->svm->rmap[shadow_rmap_idx(gfn)]; l; l = l->next) {
 		struct shadow_page *sp = shadow_page_of_link(l);
 		u64 *sptep = sp->spt + l->idx, old = *sptep;
 
 		if (sp->ent[l->idx].gfn != gfn || !is_writable_spte(f, old))
 			continue;
-		while (!tdp_write_spte(&sop->op, sptep, gfn, PG_LEVEL_4K, &old,
+		while (!tdp_write_spte(sop->op, sptep, gfn, PG_LEVEL_4K, &old,
 				       old & ~(f->writable_mask | f->mmu_writable_mask), HVT_SR_WRPROT))
 			;   /* lost only to the CPU setting D: retry with its value */
 		changed = true;
@@ -223,7 +224,7 @@ bool shadow_gfn_needs_wrprot(struct shadow_op *sop, gfn_t gfn, bool can_unsync)
 	struct shadow_page *sp;
 	bool any = false;
 
-	if (sop->op.vm->cfg.shadow_no_unsync)
+	if (sop->op->vm->cfg.shadow_no_unsync)
 		can_unsync = false;
 	for_each_sp_of_gfn(svm, sp, gfn) {
 		if (role_direct(sp->role) || sp->unsync)
@@ -275,8 +276,8 @@ struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role)
 		 * this (W6) and a stale writable TLB entry elsewhere could still
 		 * change them in between. */
 		if (shadow_write_protect_gfn(sop, gfn)) {
-			mmu_flush_remote(sop->op.vm, op_vcpu_id(&sop->op), 0, 0, 0, HVT_FR_WRPROT);
-			sop->op.need_flush = false;
+			mmu_flush_remote(sop->op->vm, op_vcpu_id(sop->op), 0, 0, 0, HVT_FR_WRPROT);
+			sop->op->need_flush = false;
 		}
 		shadow_trace_sp(sop, sp, HVT_SP_WRPROT, 0);
 	}
@@ -291,13 +292,13 @@ void shadow_link_child(struct shadow_op *sop, struct shadow_page *sp, int i,
 
 	if (is_mmu_present_spte(old))
 		env_panic("mmu: shadow link over a present SPTE %#llx (I3)", (unsigned long long)old);
-	u64 link = make_nonleaf_spte(&sop->op.vm->fmt, child->hpa);
+	u64 link = make_nonleaf_spte(&sop->op->vm->fmt, child->hpa);
 
 	/* A PAE PDPTE has R/W, U/S and bits 5..8 reserved (SDM 4.4.1): P and
 	 * the address only (bit 11, MMU-present, is ignored by the CPU). */
 	if (sp->role & SR_PAE_ROOT)
 		link &= ~(X86_W | X86_U);
-	tdp_write_spte(&sop->op, sp->spt + i, child->gfn, role_level(sp->role), &old, link, HVT_SR_MAP);
+	tdp_write_spte(sop->op, sp->spt + i, child->gfn, role_level(sp->role), &old, link, HVT_SR_MAP);
 	sp->ent[i].child = child;
 	sp->link[i].idx = (u16)i;
 	link_add(&child->parents, &sp->link[i]);   /* I3 */
@@ -311,13 +312,13 @@ void shadow_set_leaf(struct shadow_op *sop, struct shadow_page *sp, int i, gfn_t
 	u64 old = sp->spt[i];
 	bool was_present = is_mmu_present_spte(old);
 
-	while (!tdp_write_spte(&sop->op, sp->spt + i, gfn, PG_LEVEL_4K, &old, new_spte, reason))
+	while (!tdp_write_spte(sop->op, sp->spt + i, gfn, PG_LEVEL_4K, &old, new_spte, reason))
 		;   /* lost only to the CPU setting D */
 	sp->access[i] = (u8)access;
 	if (!was_present) {
 		sp->ent[i].gfn = gfn;
 		sp->link[i].idx = (u16)i;
-		link_add(&sop->svm->rmap[rmap_idx(gfn)], &sp->link[i]);   /* I2 */
+		link_add(&sop->svm->rmap[shadow_rmap_idx(gfn)], &sp->link[i]);   /* I2 */
 	}
 }
 
@@ -330,7 +331,7 @@ static bool orphan(const struct shadow_page *sp)
  * list, and a child nobody links any more is zapped (no orphans, I5). */
 void shadow_drop_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 {
-	const struct spte_format *f = &sop->op.vm->fmt;
+	const struct spte_format *f = &sop->op->vm->fmt;
 	int level = role_level(sp->role);
 	u64 old = sp->spt[i];
 	bool leaf;
@@ -338,8 +339,8 @@ void shadow_drop_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 	if (!is_mmu_present_spte(old))
 		return;
 	leaf = is_last_spte(f, old, level);
-	while (!tdp_write_spte(&sop->op, sp->spt + i, leaf ? sp->ent[i].gfn : sp->ent[i].child->gfn,
-			       level, &old, f->nonpresent_value, sop->op.zap_reason))
+	while (!tdp_write_spte(sop->op, sp->spt + i, leaf ? sp->ent[i].gfn : sp->ent[i].child->gfn,
+			       level, &old, f->nonpresent_value, sop->op->zap_reason))
 		;
 	link_del(&sp->link[i]);
 	if (!leaf) {

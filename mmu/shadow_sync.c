@@ -17,11 +17,11 @@
 /* ---- sync (5.5) ----------------------------------------------------------- */
 static void drop_and_count(struct shadow_op *sop, struct shadow_page *sp, int i)
 {
-	u64 before = sop->op.writes;
+	u64 before = sop->op->writes;
 
 	shadow_drop_spte(sop, sp, i);
 	sop->svm->stats.sync_changed++;
-	sop->svm->stats.sync_writes += sop->op.writes - before;
+	sop->svm->stats.sync_writes += sop->op->writes - before;
 }
 
 /*
@@ -35,7 +35,7 @@ static void drop_and_count(struct shadow_op *sop, struct shadow_page *sp, int i)
  */
 void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 {
-	struct mmu_vm *vm = sop->op.vm;
+	struct mmu_vm *vm = sop->op->vm;
 	const struct gwalk_cpu *cpu = &sop->sv->cpu;
 	const struct spte_format *f = &vm->fmt;
 	u64 old = sp->spt[i], gpte, before;
@@ -73,9 +73,9 @@ void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 	u64 new_spte = shadow_make_leaf(vm, slot, gfn, spte_acc, true, false);
 	if (is_writable_spte(f, new_spte))
 		new_spte |= old & f->dirty_mask;
-	before = sop->op.writes;
+	before = sop->op->writes;
 	shadow_set_leaf(sop, sp, i, gfn, acc, new_spte, HVT_SR_SYNC);
-	sop->svm->stats.sync_writes += sop->op.writes - before;
+	sop->svm->stats.sync_writes += sop->op->writes - before;
 }
 
 void shadow_sync_page(struct shadow_op *sop, struct shadow_page *sp)
@@ -88,8 +88,8 @@ void shadow_sync_page(struct shadow_op *sop, struct shadow_page *sp)
 	sp->unsync = false;
 	svm->nr_unsync--;
 	if (shadow_write_protect_gfn(sop, sp->gfn)) {
-		mmu_flush_remote(sop->op.vm, op_vcpu_id(&sop->op), 0, 0, 0, HVT_FR_SYNC);
-		sop->op.need_flush = false;
+		mmu_flush_remote(sop->op->vm, op_vcpu_id(sop->op), 0, 0, 0, HVT_FR_SYNC);
+		sop->op->need_flush = false;
 	}
 	SHADOW_STAT(svm, syncs);
 	shadow_trace_sp(sop, sp, HVT_SP_SYNC, 0);
@@ -123,6 +123,7 @@ static int shadow_ensure(struct mmu_vcpu *vcpu)
 		rw_write_lock(&vm->mmu_lock, (u32)vcpu->id);
 		if (!vm->shadow) {
 			vm->shadow_destroy = shadow_destroy;
+			shadow_install_range_hooks(vm);
 			__atomic_store_n(&vm->shadow, svm, __ATOMIC_RELEASE);
 			svm = NULL;
 		}
@@ -187,7 +188,7 @@ static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, 
 			sv->prev[i] = sv->prev[i - 1];
 	}
 	sv->prev[0] = old;
-	sop->op.root_hpa = sv->cur.sp->hpa;
+	sop->op->root_hpa = sv->cur.sp->hpa;
 }
 
 int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *root)
@@ -333,6 +334,8 @@ static void shadow_destroy(struct mmu_vm *vm)
 	}
 	vm->shadow = NULL;
 	vm->shadow_destroy = NULL;
+	vm->shadow_zap_range = NULL;
+	vm->shadow_age_range = NULL;
 	env_free(svm, sizeof(*svm));
 }
 

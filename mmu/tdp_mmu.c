@@ -218,8 +218,10 @@ long tdp_zap_range(struct mmu_op *op, gfn_t start, gfn_t end)
 	struct tdp_iter it;
 	u64 before = op->zapped;
 
+	if (vm->shadow_zap_range)
+		vm->shadow_zap_range(op, start, end);   /* shadow leaves (mmu/shadow_zap.c) */
 	if (!vm->root)
-		return 0;
+		return (long)(op->zapped - before);
 	for_each_tdp_pte(it, vm, vm->root->spt, vm->cfg.levels, start, end, PG_LEVEL_4K) {
 		u64 size = pages_per_level(it.level);
 		bool covered = it.gfn >= start && it.gfn + size <= end;

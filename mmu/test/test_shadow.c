@@ -370,6 +370,35 @@ static bool test_paging_off_and_huge(void)
 	return true;
 }
 
+
+/* Range zap and aging reach shadow leaves through the rmap (touch's hypercalls). */
+static bool test_zap_age(void)
+{
+	struct sg g;
+	int rc;
+	EXPECT(sg_create(&g, false, false, true), "create");
+	u64 cr3 = new_pt(&g) << 12;
+	for (int i = 0; i < 16; i++) {
+		map4k(&g, cr3, 0x400000 + i * 4096ull, 0x60 + i, GPTE_P | GPTE_RW);
+		*gpa_va(&g, (0x60ull + i) << 12) = 500 + i;
+	}
+	EXPECT(load(&g, cr3) == 0, "load");
+	for (int i = 0; i < 16; i++)
+		EXPECT(rd(&g, 0x400000 + i * 4096ull, &rc) == (u64)(500 + i), "read %d", i);
+	EXPECT(mmu_age_gfn_range(g.vm, 0x60, 16) == 16, "all 16 young");
+	for (int i = 0; i < 16; i += 4)
+		rd(&g, 0x400000 + i * 4096ull, &rc);
+	EXPECT(mmu_age_gfn_range(g.vm, 0x60, 16) == 4, "4 young after 4 reads");
+	EXPECT(mmu_age_gfn_range(g.vm, 0x60, 16) == 0, "none young again");
+	long z = mmu_zap_gfn_range(g.vm, 0x60, 8);
+	EXPECT(z == 8, "zapped %ld, want 8", z);
+	EXPECT(!is_mmu_present_spte(leaf_spte(&g, 0x400000)) && is_mmu_present_spte(leaf_spte(&g, 0x408000)),
+	       "zap range");
+	EXPECT(rd(&g, 0x400000, &rc) == 500 && rc == 0, "refault after zap");
+	sg_destroy(&g);
+	return true;
+}
+
 /* ---- randomized: edits, syncs, faults; nothing granted beyond the guest ---- */
 static unsigned long long rng = 88172645463325252ull;
 static u64 rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
@@ -484,6 +513,7 @@ int main(void)
 	report("shadow.invlpg", test_invlpg());
 	report("shadow.cr3_root_cache", test_cr3_cache());
 	report("shadow.paging_off_2m", test_paging_off_and_huge());
+	report("shadow.zap_age_rmap", test_zap_age());
 	report("shadow.random_unsync", test_random(false));
 	report("shadow.random_nounsync", test_random(true));
 	return failures ? 1 : 0;
