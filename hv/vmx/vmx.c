@@ -5,14 +5,20 @@
  *
  * One guest entry (vmx_run):
  *   1. make the vCPU's VMCS current on this CPU (vmx_load)
- *   2. write what changed while outside: EPTP, RIP/RSP/RFLAGS from
- *      struct guest_regs, a pending event, CR2 (not in the VMCS)
+ *   2. write what the core may have changed while outside: RIP/RSP/RFLAGS
+ *      from struct guest_regs, an event cut short by the last exit
+ *      (IDT-vectoring information, 27.2.3), CR2 (not in the VMCS)
  *   3. VMLAUNCH the first time, VMRESUME after (vmx_entry.S)
- *   4. on exit: mirror RIP/RSP/RFLAGS and CR2 back, remember an event
- *      that was being delivered (IDT-vectoring information, 27.2.3), and
- *      decode the exit (vmx_exit.c)
+ *   4. on exit: mirror RIP/RSP/RFLAGS and CR2 back and decode the exit
+ *      (vmx_exit.c). Two exits never reach the core: the preemption timer
+ *      with no request pending (vmcs.c says why it runs) and, under
+ *      mmu=shadow, MOV from CR3.
  * A failed entry is a hypervisor bug: it goes to panic with the
  * VM-instruction error (30.4) or the entry-failure exit reason (26.7).
+ *
+ * mmu=shadow: the guest's CR0/CR4 live in the read shadows (the bits hv
+ * owns, vmcs.c), its CR3 and EFER in struct vmx_vcpu; the CPU runs the
+ * shadow root (set_shadow_cr3) with paging always on.
  */
 #include "hv/vmx/vmx.h"
 #include "hv/core/lib.h"
@@ -31,11 +37,6 @@
 #define PROC_INTR_WINDOW_EXITING BIT(2)
 #define EXIT_REASON_INTR_WINDOW  7
 #define INTERRUPTIBILITY_STI_MOVSS 3u     /* blocking by STI, by MOV SS (24.4.2) */
-
-u64 vmx_cr0_host_mask(const struct vmx_vcpu *vv);
-u64 vmx_cr4_host_mask(const struct vmx_vcpu *vv);
-u64 vmx_real_cr0(const struct vmx_vcpu *vv, u64 guest);
-u64 vmx_real_cr4(const struct vmx_vcpu *vv, u64 guest);
 
 /* Set by mmu_setup: the MMU was told to use EPT A/D bits. */
 static bool ept_ad_on;

@@ -72,6 +72,13 @@ void vmx_load(struct vmx_vcpu *vv);
 /* Adjust a wanted control word to what the CPU allows. */
 u32  vmx_adjust(u32 want, u32 must, u32 may);
 
+/* vmcs.c (with vmcs_setup, vmcs_dump in vmcs.h) */
+void vmcs_set_host_state(void);
+u64  vmx_cr0_host_mask(const struct vmx_vcpu *vv);
+u64  vmx_cr4_host_mask(const struct vmx_vcpu *vv);
+u64  vmx_real_cr0(const struct vmx_vcpu *vv, u64 guest);   /* CR0 the CPU runs for the guest's */
+u64  vmx_real_cr4(const struct vmx_vcpu *vv, u64 guest);
+
 /* vmx_exit.c */
 void vmx_decode_exit(struct vmx_vcpu *vv, struct exit_info *e);
 const char *vmx_exit_reason_name(u32 reason);

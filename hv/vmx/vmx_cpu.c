@@ -247,8 +247,6 @@ struct vmx_pcpu *vmx_this_pcpu(void)
 	return (struct vmx_pcpu *)this_pcpu()->vendor;
 }
 
-void vmcs_set_host_state(void);   /* vmcs.c */
-
 void vmx_load(struct vmx_vcpu *vv)
 {
 	struct vmx_pcpu *vp = vmx_this_pcpu();
