@@ -117,3 +117,10 @@ bench-shadow: $(SHADOW_BENCH_BIN)
 	@$(SHADOW_BENCH_BIN)
 
 .PHONY: check-shadow bench-shadow
+
+# ---- in-guest: the same guests under mmu=shadow and mmu=tdp (QEMU TCG, SVM) ----
+CHECKS += shadow-qemu
+check-shadow-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,hello touch permfault shadow_edit)
+	@BUILD=$(BUILD) bash mmu/test/test_shadow_qemu.sh
+
+.PHONY: check-shadow-qemu
