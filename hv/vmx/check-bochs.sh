@@ -22,7 +22,9 @@ mkdir -p "$base"
 
 HV_STATUS_VM_ERROR=112
 
-# name | guest | guest args | hv args | Bochs CPUs | expected status | text that must appear
+HV_STATUS_NOCAP=113
+
+# name | guest | guest args | hv args | Bochs CPUs[:CPU model] | expected status | text that must appear
 SCENARIOS=(
 	"hello|hello|mmu=tdp||1|0|hello from the guest"
 	"exit3|exit3|mmu=tdp||1|3|exiting with code 3"
@@ -36,11 +38,15 @@ SCENARIOS=(
 	"exit3_shadow|exit3|mmu=shadow||1|3|exiting with code 3"
 	"permfault_shadow|permfault|mmu=shadow||1|0|TEST pf_ad_after_write PASS"
 	"trace|permfault|mmu=tdp|trace=port|1|0|# trace: "
+	"noefer|hello|mmu=tdp||1:core2_penryn_t9600|$HV_STATUS_NOCAP|save/load IA32_EFER controls (a CPU before Nehalem): no mode works"
+	"noug|hello|mmu=tdp||1:corei5_lynnfield_750|$HV_STATUS_NOCAP|without unrestricted guest: mmu=tdp cannot start a guest with paging off; mmu=shadow still works"
+	"shadow_noug|hello|mmu=shadow||1:corei5_lynnfield_750|0|hello from the guest"
 )
 
 run_one() {
 	local name=$1 guest=$2 gargs=$3 hargs=$4 ncpu=$5 want=$6 text=$7
-	local dir=$base/$name log=$base/$name.log rc detail=""
+	local dir=$base/$name log=$base/$name.log rc detail="" model=corei7_skylake_x
+	[[ $ncpu == *:* ]] && { model=${ncpu#*:}; ncpu=${ncpu%%:*}; }
 	local elf=$guests/$guest.elf
 	mkdir -p "$dir"
 	if [ ! -f "$elf" ] || [ ! -f "$hv" ]; then
@@ -54,7 +60,7 @@ run_one() {
 		return
 	fi
 	# Two emulated CPUs run at about half speed each: more time per CPU.
-	bash scripts/run-bochs.sh -q -t $((60 * ncpu)) -s "$ncpu" -d "$dir" "${trace_opt[@]}" \
+	bash scripts/run-bochs.sh -q -t $((60 * ncpu)) -s "$ncpu" -c "$model" -d "$dir" "${trace_opt[@]}" \
 		"$dir/hvlab.iso" >>"$log" 2>&1
 	rc=$?
 	cat "$dir/com1.txt" >>"$log" 2>/dev/null

@@ -198,7 +198,8 @@ static void setup_guest(struct vmx_vcpu *vv, bool is_ap)
 	vmcs_w(VMCS_GUEST_DR7, 0x400);
 	vmcs_w(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_w(VMCS_GUEST_EFER, 0);
-	vmcs_w(VMCS_GUEST_PAT, PAT_DEFAULT);
+	if (vmx_caps.entry_may & ENTRY_LOAD_PAT)
+		vmcs_w(VMCS_GUEST_PAT, PAT_DEFAULT);
 	vmcs_w(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_w(VMCS_GUEST_SYSENTER_ESP, 0);
 	vmcs_w(VMCS_GUEST_SYSENTER_EIP, 0);
@@ -269,7 +270,8 @@ void vmcs_set_host_state(void)
 	vmcs_w(VMCS_HOST_SYSENTER_ESP, 0);
 	vmcs_w(VMCS_HOST_SYSENTER_EIP, 0);
 	vmcs_w(VMCS_HOST_EFER, rdmsr(MSR_EFER));
-	vmcs_w(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	if (vmx_caps.exit_may & EXIT_LOAD_PAT)          /* the field exists with the control */
+		vmcs_w(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
 	vmcs_w(VMCS_HOST_RIP, (u64)vmx_exit_entry);
 	/* VMCS_HOST_RSP is written by vmx_enter on every entry. */
 }

@@ -100,6 +100,13 @@ int vmx_probe(bool want_tdp, char *why, size_t why_len)
 			 "(no host address-space size exit control)");
 		return E_NOTSUP;
 	}
+	/* hv switches EFER with the VMCS (24.7.1, 24.8.1), not MSR areas. */
+	if ((vmx_caps.exit_may & (EXIT_SAVE_EFER | EXIT_LOAD_EFER)) !=
+	    (EXIT_SAVE_EFER | EXIT_LOAD_EFER) || !(vmx_caps.entry_may & ENTRY_LOAD_EFER)) {
+		snprintf(why, why_len, "VMX without the save/load IA32_EFER controls (a CPU "
+			 "before Nehalem): no mode works on this CPU");
+		return E_NOTSUP;
+	}
 	if (want_tdp && !vmx_caps.ept) {
 		snprintf(why, why_len, "VMX without EPT (4-level, write-back): "
 			 "mmu=tdp cannot run; mmu=shadow still works");
