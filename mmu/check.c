@@ -195,6 +195,8 @@ int mmu_check(struct mmu_vm *vm, char *why, size_t why_len)
 	rw_write_lock(&vm->mmu_lock, 0);
 	if (vm->root)
 		check_table(&c, vm->root);
+	if (!c.bad && vm->shadow_check && vm->shadow_check(vm, why, why_len))
+		c.bad = true;             /* mmu/shadow_check.c wrote the message */
 	/* M9: every live table is reachable exactly once (no leak, no sharing). */
 	if (!c.bad && c.tables != vm->nr_live_tables) {
 		c.bad = true;

@@ -157,6 +157,8 @@ struct mmu_shadow_stats {
 	u64 root_misses;       /* CR3 loads that needed a root lookup/allocation */
 };
 void mmu_shadow_get_stats(struct mmu_vm *vm, struct mmu_shadow_stats *out);
+/* The shadow invariants (mmu/SHADOW.md 5.0; also run by mmu_check). */
+int  mmu_shadow_check(struct mmu_vm *vm, char *why, size_t why_len);
 
 /* ---- quiescent states for deferred page-table freeing ----
  * hv calls enter just before VMRUN/VMRESUME and exit just after the exit:

@@ -125,6 +125,7 @@ struct mmu_vm {
 	 * inside their op (write lock) so shadow leaves are covered too. */
 	long (*shadow_zap_range)(struct mmu_op *op, gfn_t start, gfn_t end);
 	long (*shadow_age_range)(struct mmu_op *op, gfn_t start, gfn_t end);
+	int  (*shadow_check)(struct mmu_vm *vm, char *why, size_t len); /* mmu_check, lock held */
 };
 
 /* ---- one MMU operation (a fault, a zap, a teardown) ----------------------- */

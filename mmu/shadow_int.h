@@ -142,6 +142,9 @@ bool shadow_spte_allows(const struct spte_format *f, u64 spte, u32 error);
 void shadow_bind_locked_mem(struct gwalk_mem *mem, struct mmu_vm *vm);
 int  shadow_read_gpte(struct mmu_vm *vm, gpa_t gpa, u64 *gpte);
 
+/* shadow_check.c */
+int  shadow_check(struct mmu_vm *vm, char *why, size_t len);
+
 /* shadow_zap.c */
 void shadow_install_range_hooks(struct mmu_vm *vm);
 

@@ -336,6 +336,7 @@ static void shadow_destroy(struct mmu_vm *vm)
 	vm->shadow_destroy = NULL;
 	vm->shadow_zap_range = NULL;
 	vm->shadow_age_range = NULL;
+	vm->shadow_check = NULL;
 	env_free(svm, sizeof(*svm));
 }
 

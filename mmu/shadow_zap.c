@@ -92,4 +92,5 @@ void shadow_install_range_hooks(struct mmu_vm *vm)
 {
 	vm->shadow_zap_range = shadow_zap_gfn_range;
 	vm->shadow_age_range = shadow_age_gfn_range;
+	vm->shadow_check = shadow_check;
 }

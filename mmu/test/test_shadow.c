@@ -399,6 +399,33 @@ static bool test_zap_age(void)
 	return true;
 }
 
+
+/* The checker itself: a planted I4 violation (W on a shadowed gPT) is caught. */
+static bool test_check_catches(void)
+{
+	struct sg g;
+	int rc;
+	char w[300];
+	EXPECT(sg_create(&g, true, false, true), "create");
+	u64 cr3 = new_pt(&g) << 12;
+	map4k(&g, cr3, 0x400000, 0x20, GPTE_P | GPTE_RW);
+	u64 *pte = gpte_ptr(&g, cr3, 0x400000, 1, false);
+	gfn_t pt_gfn = ((u64)(pte - gpa_va(&g, 0)) * 8) >> 12;
+	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
+	EXPECT(load(&g, cr3) == 0, "load");
+	rd(&g, 0x400000, &rc);
+	rd(&g, 0x600000, &rc);
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "clean state: %s", w);
+	u32 err;
+	u64 *e = hw_walk(&g, 0x600000, 0, &err);
+	EXPECT(e, "no SPTE for the gPT window");
+	*e |= X86_W | X86_MMU_WRITABLE;              /* what a bug would do */
+	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I4"), "I4 not caught: '%s'", w);
+	*e &= ~(X86_W | X86_MMU_WRITABLE);
+	sg_destroy(&g);
+	return true;
+}
+
 /* ---- randomized: edits, syncs, faults; nothing granted beyond the guest ---- */
 static unsigned long long rng = 88172645463325252ull;
 static u64 rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
@@ -453,7 +480,8 @@ static bool test_random(bool no_unsync)
 	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
 	EXPECT(load(&g, cr3) == 0, "load");
 	host_trace_reset();
-	for (int step = 0; step < 3000; step++) {
+	char w[300];
+	for (int step = 0; step < 20000; step++) {
 		int i = (int)(rnd() % 64);
 		gva_t gva = 0x400000 + i * 4096ull;
 		switch (rnd() % 6) {
@@ -474,6 +502,10 @@ static bool test_random(bool no_unsync)
 			if (!oracle(&g, "after CR3 load"))
 				return false;
 			break;
+		case 3:                /* the invariants hold after every kind of step */
+			EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
+			       "step %d: %s", step, w);
+			/* fall through */
 		default: {             /* guest accesses */
 			u64 v = rnd();
 			u32 acc = (rnd() & 1) ? MMU_PF_WRITE : 0;
@@ -489,9 +521,9 @@ static bool test_random(bool no_unsync)
 	if (!oracle(&g, "end"))
 		return false;
 	struct hvt_spte_format hf;
-	char w[300];
 	mmu_describe_format(g.vm, &hf);
 	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "end: %s", w);
 	struct mmu_shadow_stats s = stats(&g);
 	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
 	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
@@ -514,6 +546,7 @@ int main(void)
 	report("shadow.cr3_root_cache", test_cr3_cache());
 	report("shadow.paging_off_2m", test_paging_off_and_huge());
 	report("shadow.zap_age_rmap", test_zap_age());
+	report("shadow.check_catches_i4", test_check_catches());
 	report("shadow.random_unsync", test_random(false));
 	report("shadow.random_nounsync", test_random(true));
 	return failures ? 1 : 0;

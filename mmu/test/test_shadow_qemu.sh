@@ -6,8 +6,8 @@
 # (scripts/run-qemu.sh -m tdp, then -m shadow), keeps the guest's
 # "TEST name PASS|FAIL" verdicts, and prints one line:
 #   TEST shadow_qemu.<guest>[.<variant>] PASS|FAIL <detail>
-# PASS needs exit status 0 in both modes and the same verdict for every
-# guest check. Exits non-zero if any line failed.
+# PASS needs exit status 0 in both modes, the same verdict for every
+# guest check, and hv's mmu_check (TDP and shadow invariants) clean at the end. Exits non-zero if any line failed.
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${BUILD:-build}/shadow/qemu
@@ -33,7 +33,8 @@ for c in "${CASES[@]}"; do
 	IFS='|' read -r name guest args <<<"$c"
 	declare -A st=()
 	for m in tdp shadow; do
-		scripts/run-qemu.sh -T -t 120 -g "$guest" -m "$m" -a "$args" -o "$OUT/$m" >"$OUT/$name.$m.log" 2>&1
+		scripts/run-qemu.sh -T -t 120 -g "$guest" -m "$m" -a "$args mmu_check=1" -o "$OUT/$m" \
+			>"$OUT/$name.$m.log" 2>&1
 		st[$m]=$?
 		verdicts "$OUT/$m/$guest.serial.log" >"$OUT/$name.$m.verdicts"
 	done
@@ -45,6 +46,8 @@ for c in "${CASES[@]}"; do
 	elif ! diff -q "$OUT/$name.tdp.verdicts" "$OUT/$name.shadow.verdicts" >/dev/null; then
 		d=$(diff "$OUT/$name.tdp.verdicts" "$OUT/$name.shadow.verdicts" | grep '^[<>]' | head -3 | tr '\n' ' ')
 		echo "TEST shadow_qemu.$name FAIL verdicts differ from mmu=tdp: $d"; rc=1
+	elif ! grep -aq '^hv: mmu_check: every MMU invariant holds' "$OUT/shadow/$guest.serial.log"; then
+		echo "TEST shadow_qemu.$name FAIL $(grep -a '^hv: mmu_check' "$OUT/shadow/$guest.serial.log" | head -1)"; rc=1
 	elif [ "$n" -eq 0 ] && [ "$guest" != hello ]; then
 		echo "TEST shadow_qemu.$name FAIL no guest checks ran"; rc=1
 	else
