@@ -34,6 +34,7 @@ SCENARIOS=(
 	"permfault|permfault|mmu=tdp||1|0|TEST pf_ad_after_write PASS"
 	"memslot|memslot|mmu=tdp||1|0|TEST memslot_final_delete_11 PASS"
 	"smp|smp|mmu=tdp vcpus=2||2|0|TEST smp_cpu1 PASS"
+	"kick|@kick|mmu=tdp vcpus=2||2|5|hv: exit status 5"
 	"hello_shadow|hello|mmu=shadow||1|0|hello from the guest"
 	"exit3_shadow|exit3|mmu=shadow||1|3|exiting with code 3"
 	"permfault_shadow|permfault|mmu=shadow||1|0|TEST pf_ad_after_write PASS"
@@ -43,12 +44,30 @@ SCENARIOS=(
 	"shadow_noug|hello|mmu=shadow||1:corei5_lynnfield_750|0|hello from the guest"
 )
 
+# A guest named @NAME is hv/vmx/test/NAME.c, built here against the guest
+# runtime (guests/lib, already built by make) with FREE_CFLAGS from make.
+build_test_guest() {
+	local name=$1 out=$base/tguests
+	mkdir -p "$out"
+	# shellcheck disable=SC2086
+	${FREE_CC:-gcc} ${FREE_CFLAGS:--ffreestanding -nostdlib -mno-red-zone} -I. -Iguests/lib \
+		-c "hv/vmx/test/$name.c" -o "$out/$name.o" &&
+	ld -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack -T guests/lib/guest.ld \
+		-o "$out/$name.elf64" "$out/$name.o" "$guests"/obj/lib/*.o &&
+	objcopy -O elf32-i386 "$out/$name.elf64" "$out/$name.elf" &&
+	echo "$out/$name.elf"
+}
+
 run_one() {
 	local name=$1 guest=$2 gargs=$3 hargs=$4 ncpu=$5 want=$6 text=$7
 	local dir=$base/$name log=$base/$name.log rc detail="" model=corei7_skylake_x
 	[[ $ncpu == *:* ]] && { model=${ncpu#*:}; ncpu=${ncpu%%:*}; }
 	local elf=$guests/$guest.elf
 	mkdir -p "$dir"
+	if [[ $guest == @* ]]; then
+		elf=$(build_test_guest "${guest#@}" 2>>"$log") ||
+			{ echo "TEST hv_bochs.$name FAIL cannot build hv/vmx/test/${guest#@}.c (log: $log)"; return; }
+	fi
 	if [ ! -f "$elf" ] || [ ! -f "$hv" ]; then
 		echo "TEST hv_bochs.$name FAIL missing $hv or $elf"
 		return
