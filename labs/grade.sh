@@ -69,6 +69,20 @@ build_hv() {
 	objcopy -O elf32-i386 "$out/hv64.elf" "$out/hv.elf" >>"$out/build.log" 2>&1
 }
 
+# run_bochs HV OUT HVT: the scenario in Bochs (VMX + EPT) from a GRUB ISO,
+# the trace sent through the parallel port (trace=port); the console after.
+run_bochs() {
+	local hv=$1 out=$2 hvt=$3 rc
+	mkdir -p "$out/run"
+	bash scripts/mkiso.sh "$out/run/hvlab.iso" "$hv" "trace=port" "build/guests/$GUEST.elf" \
+		"mmu=$MMU vcpus=$SMP mem=$MEM $ARGS" || return 2
+	bash scripts/run-bochs.sh -q -t "$TIMEOUT" -s "$SMP" -c "$BOCHS_CPU" -d "$out/run" -T "$hvt" \
+		"$out/run/hvlab.iso"
+	rc=$?
+	tr -d '\r' < "$out/run/com1.txt"
+	return $rc
+}
+
 # run_sql_check FILE DB: one "ok<TAB>reason" row from the check's query.
 run_sql_check() {
 	local file=$1 db=$2 name pts row ok why
@@ -94,6 +108,7 @@ grade_lab() {
 	local dir=$1 lab src out status db log
 	lab=$(basename "$dir")
 	GUEST=hello MMU=tdp SMP=1 CPU=max MEM=32 ARGS="" TIMEOUT=60 REPLACES="" STUDENT=student.c
+	RUNNER=qemu BOCHS_CPU=corei7_skylake_x
 	RUN_POINTS=1 GUEST_POINTS=1
 	# shellcheck disable=SC1091
 	. "$dir/scenario"
@@ -101,7 +116,8 @@ grade_lab() {
 	out=build/labs/$lab/${SOLUTION//\//-}
 	rm -rf "$out"; mkdir -p "$out"
 	total=0 score=0 failed=0
-	echo "== lab $lab ($SOLUTION: ${src:-none}; scenario: guest $GUEST, mmu=$MMU, $SMP vCPU(s), -cpu $CPU${ARGS:+, args \"$ARGS\"})"
+	[ "$RUNNER" = bochs ] && CPU="$BOCHS_CPU (Bochs)"
+	echo "== lab $lab ($SOLUTION: ${src:-none}; scenario: guest $GUEST, mmu=$MMU, $SMP vCPU(s), cpu $CPU${ARGS:+, args \"$ARGS\"})"
 	if [ -z "$src" ] || [ ! -f "$src" ]; then
 		say build 0 FAIL "no solution file for '$SOLUTION' in $dir"
 		echo "Score: 0/0 (lab $lab)"; return
@@ -117,13 +133,19 @@ grade_lab() {
 		fi
 	fi
 	log=$out/run.log
-	HVLAB_HV=$hv bash scripts/run-qemu.sh -g "$GUEST" -m "$MMU" -s "$SMP" -c "$CPU" -M "$MEM" \
-		-t "$TIMEOUT" ${ARGS:+-a "$ARGS"} -o "$out/run" >"$log" 2>&1
-	status=$?
 	local hvt=$out/run/$GUEST.hvt
+	if [ "$RUNNER" = bochs ]; then
+		run_bochs "$hv" "$out" "$hvt" >"$log" 2>&1
+	else
+		HVLAB_HV=$hv bash scripts/run-qemu.sh -g "$GUEST" -m "$MMU" -s "$SMP" -c "$CPU" -M "$MEM" \
+			-t "$TIMEOUT" ${ARGS:+-a "$ARGS"} -o "$out/run" >"$log" 2>&1
+	fi
+	status=$?
 	db=$out/trace.db
 	case $status in
 	0) say run "$RUN_POINTS" OK "the run ended by itself, status 0" ;;
+	[1-9]|[1-9][0-9]|10[0-9]|11[01])
+		say run "$RUN_POINTS" OK "the run ended by itself (the guest exited with code $status)" ;;
 	124) say run "$RUN_POINTS" FAIL "time limit of ${TIMEOUT}s reached: the guest hung or hv looped" ;;
 	*) say run "$RUN_POINTS" FAIL "status $status: $(grep -m1 -E '^hv: (PANIC|guest touched|vCPU .*: the MMU|cannot)' "$log" || grep -E '^run-qemu: status' "$log")" ;;
 	esac

@@ -9,7 +9,7 @@
 MMU_TDP_SRCS := mmu/spte.c mmu/spte_decode.c mmu/trace.c mmu/qsbr.c mmu/pages.c \
             mmu/tlb.c mmu/tdp_iter.c mmu/tdp_mmu.c mmu/tdp_fault.c mmu/memslot.c \
             mmu/dirty.c mmu/check.c mmu/vm.c \
-            mmu/tdp_zap_flush.c mmu/tdp_teardown.c mmu/tdp_hole.c mmu/spte_volatile.c
+            mmu/tdp_zap_flush.c mmu/tdp_teardown.c mmu/tdp_hole.c mmu/tdp_volatile.c
 MMU_SRCS += $(MMU_TDP_SRCS)
 MMU_HDRS := mmu/mmu.h mmu/env.h mmu/mmu_int.h mmu/spte.h mmu/spte_decode.h mmu/tdp_iter.h mmu/tdp_steps.h \
             include/hvlab/types.h include/hvlab/atomic.h include/hvlab/rwlock.h \

@@ -118,18 +118,10 @@ static enum mmu_fault_result fast_page_fault(struct fault *fl)
 		}
 		if (!spte_allows_access(f, new_spte, fl->error))
 			break;
-		if (tdp_write_spte(&op, sptep, gfn_round_down(fl->gfn, level), level, &spte,
-				   new_spte, HVT_SR_FAST_FIX))
-			r = MMU_FAULT_FIXED;
+		if (fast_pf_fix_spte(&op, sptep, fl->gfn, level, &spte, new_spte, fl->write))
+			r = MMU_FAULT_FIXED;     /* tdp_volatile.c: dirty logged after (D2) */
 	}
 	if (r == MMU_FAULT_FIXED) {
-		/* After the write, never before: a fetch that write-protects in
-		 * between then still finds the bit next round (DESIGN.md D2). */
-		if (fl->write) {
-			struct memslot *slot = memslot_lookup(vm, fl->gfn);
-			if (slot)
-				mark_page_dirty(vm, slot, fl->gfn, 1);
-		}
 		fl->level = level;
 		fl->writes = op.writes;
 		STAT_INC(vm, fast_fixed);

@@ -7,7 +7,7 @@
  *   tdp_zap_flush.c   freeing removed tables after ONE batched flush (seed 001, lab 04)
  *   tdp_hole.c        a fault in an all-ones slot is MMIO (seed 002, lab 05)
  *   tdp_teardown.c    clearing a removed table's entries (seed 003, lab 06)
- *   spte_volatile.c   which SPTE writes must be atomic (seed 004, lab 07)
+ *   tdp_volatile.c    which SPTE writes must be atomic; the fast path's fix (seed 004, lab 07)
  */
 #ifndef HVLAB_TDP_STEPS_H
 #define HVLAB_TDP_STEPS_H
@@ -34,6 +34,11 @@ enum mmu_fault_result tdp_hole_fault(struct mmu_vcpu *vcpu, const struct memslot
  * comparisons (lab 05's eager mapping of a hole). */
 enum mmu_fault_result tdp_map_4k_readonly(struct mmu_vcpu *vcpu, gfn_t gfn, pfn_t pfn);
 
-/* spte_volatile.c: spte_needs_atomic_update (declared in spte.h). */
+/* tdp_volatile.c: spte_needs_atomic_update (declared in spte.h), and the
+ * fast page fault's fix: install new_spte over *old with compare-exchange
+ * (no lock held, L2) and, for a write, log gfn dirty AFTER it succeeded
+ * (D2). Returns false, with *old refreshed, if the SPTE changed first. */
+bool fast_pf_fix_spte(struct mmu_op *op, u64 *sptep, gfn_t gfn, int level,
+		      u64 *old, u64 new_spte, bool write);
 
 #endif

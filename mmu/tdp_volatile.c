@@ -1,5 +1,6 @@
 /*
- * spte_volatile.c: which SPTEs must be written atomically (seed 004).
+ * tdp_volatile.c: volatile SPTE bits (seed 004): which SPTEs must be
+ * written atomically, and the fast page fault's lockless fix.
  *
  * Some SPTE bits change OUTSIDE the MMU lock: the CPU sets Accessed and
  * Dirty in a leaf while it walks, and the fast page fault (tdp_fault.c)
@@ -17,7 +18,7 @@
  * writable nor MMU-writable. The Accessed bit alone does not count: a lost
  * A bit only makes aging less precise.
  */
-#include "spte.h"
+#include "tdp_steps.h"
 
 bool spte_needs_atomic_update(const struct spte_format *f, u64 spte, int level)
 {
@@ -37,3 +38,25 @@ bool spte_needs_atomic_update(const struct spte_format *f, u64 spte, int level)
 	return is_writable_spte(f, spte) && !(spte & f->dirty_mask);
 }
 
+
+/*
+ * The fast page fault (tdp_fault.c) found a leaf it can fix without the
+ * lock: write-protected but MMU-writable (dirty logging without A/D), or
+ * access-tracked. The fix is a compare-exchange; the dirty bit is set in
+ * the slot's bitmap only AFTER it succeeded. Marking before would let a
+ * log fetch in between clear the bit and write-protect nothing (the W is
+ * not there yet); the write-protect then set afterwards would leave a
+ * writable leaf that no fetch ever reports (DESIGN.md D2).
+ */
+bool fast_pf_fix_spte(struct mmu_op *op, u64 *sptep, gfn_t gfn, int level,
+		      u64 *old, u64 new_spte, bool write)
+{
+	struct memslot *slot;
+
+	if (!tdp_write_spte(op, sptep, gfn_round_down(gfn, level), level, old, new_spte,
+			    HVT_SR_FAST_FIX))
+		return false;
+	if (write && (slot = memslot_lookup(op->vm, gfn)))
+		mark_page_dirty(op->vm, slot, gfn, 1);
+	return true;
+}
