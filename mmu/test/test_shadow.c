@@ -450,7 +450,10 @@ static bool oracle(struct sg *g, const char *when)
 		EXPECT((s & GENMASK(47, 12)) == hpa, "%s: gva %#llx frame mismatch", when,
 		       (unsigned long long)gva);
 		u64 leaf = res.gptes[res.level - 1];
-		EXPECT(!(s & X86_W) || ((res.access & GWALK_ACC_W) && (leaf & GPTE_D)),
+		/* CR0.WP=0: a supervisor may write a read-only page; the SPTE is
+		 * then W but not U, so user accesses still fault (5.2). */
+		bool wp0_ok = !(g->cpu.cr0 & GW_CR0_WP) && !(s & X86_U);
+		EXPECT(!(s & X86_W) || (((res.access & GWALK_ACC_W) || wp0_ok) && (leaf & GPTE_D)),
 		       "%s: gva %#llx SPTE W, guest acc %#x gpte %#llx", when, (unsigned long long)gva,
 		       res.access, (unsigned long long)leaf);
 		EXPECT(!(s & X86_U) || (res.access & GWALK_ACC_U), "%s: SPTE U beyond guest", when);
@@ -478,12 +481,26 @@ static bool test_random(bool no_unsync)
 	u64 *pte0 = gpte_ptr(&g, cr3, 0x400000, 1, false);
 	gfn_t pt_gfn = ((u64)(pte0 - gpa_va(&g, 0)) * 8) >> 12;
 	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
+	/* A second address space sharing everything below the PML4. */
+	u64 cr3b = new_pt(&g) << 12;
+	memcpy(gpa_va(&g, cr3b), gpa_va(&g, cr3), 4096);
+	u64 cur = cr3;
 	EXPECT(load(&g, cr3) == 0, "load");
 	host_trace_reset();
 	char w[300];
 	for (int step = 0; step < 20000; step++) {
 		int i = (int)(rnd() % 64);
 		gva_t gva = 0x400000 + i * 4096ull;
+		if (rnd() % 97 == 0) {       /* CR3 switch, or a CR0.WP flip (new role) */
+			if (rnd() & 1)
+				cur = cur == cr3 ? cr3b : cr3;
+			else
+				g.cpu.cr0 ^= GW_CR0_WP;
+			EXPECT(load(&g, cur) == 0, "switch");
+			if (!oracle(&g, "after switch"))
+				return false;
+			continue;
+		}
 		switch (rnd() % 6) {
 		case 0: case 1: {      /* edit a gPTE through the guest's own window */
 			u64 flags = (rnd() & (GPTE_RW | GPTE_US | GPTE_A | GPTE_D)) | GPTE_P;
@@ -498,7 +515,7 @@ static bool test_random(bool no_unsync)
 			break;
 		}
 		case 2:                /* MOV CR3: sync point; then everything must hold */
-			EXPECT(load(&g, cr3) == 0, "reload");
+			EXPECT(load(&g, cur) == 0, "reload");
 			if (!oracle(&g, "after CR3 load"))
 				return false;
 			break;
@@ -517,7 +534,7 @@ static bool test_random(bool no_unsync)
 		}
 		}
 	}
-	EXPECT(load(&g, cr3) == 0, "final load");
+	EXPECT(load(&g, cur) == 0, "final load");
 	if (!oracle(&g, "end"))
 		return false;
 	struct hvt_spte_format hf;
@@ -535,6 +552,10 @@ static bool test_random(bool no_unsync)
 
 int main(void)
 {
+	const char *seed = getenv("SHADOW_SEED");   /* other random runs: SHADOW_SEED=n */
+
+	if (seed && strtoull(seed, NULL, 0))
+		rng = strtoull(seed, NULL, 0);
 	host_trace_capture(true);
 	report("shadow.roles_hash", test_roles_hash());
 	report("shadow.fault_map", test_fault_map());
