@@ -98,9 +98,52 @@ void shadow_cr_written(struct vcpu *v, int cr)
 	shadow_reload(v);
 }
 
+/*
+ * INVLPG m (0F 01 /7) when the CPU did not report the address (no decode
+ * assists): decode the common register-indirect forms, [reg] and
+ * [reg + disp8/disp32] without SIB or RIP-relative addressing, from the
+ * instruction bytes. Anything else stays unknown (the MMU then syncs every
+ * unsync page, which is correct, only slower).
+ */
+static gva_t invlpg_operand(struct vcpu *v)
+{
+	static const int modrm_to_regs[16] = { 0, 2, 3, 1, 7, 6, 4, 5,
+					       8, 9, 10, 11, 12, 13, 14, 15 };
+	u64 cs_base;
+	int mode = v->vm->ops->code_mode(v, &cs_base);
+	gva_t rip = (mode == 64 ? 0 : cs_base) + v->regs.rip;
+	u8 b[8] = {0};
+	gpa_t gpa;
+	int i = 0, rm, mod;
+	bool rex_b = false;
+
+	if (mode != 64 || emulate_gva_to_gpa(v, rip, false, &gpa) ||
+	    (rip & (PAGE_SIZE - 1)) > PAGE_SIZE - sizeof(b) || guest_read(v->vm, b, gpa, sizeof(b)))
+		return MMU_INVLPG_UNKNOWN;
+	if ((b[i] & 0xf0) == 0x40)
+		rex_b = b[i++] & 1;
+	if (b[i] != 0x0f || b[i + 1] != 0x01 || ((b[i + 2] >> 3) & 7) != 7)
+		return MMU_INVLPG_UNKNOWN;
+	mod = b[i + 2] >> 6;
+	rm = b[i + 2] & 7;
+	if (mod == 3 || rm == 4 || (mod == 0 && rm == 5))
+		return MMU_INVLPG_UNKNOWN;             /* SIB, RIP-relative */
+	gva_t gva = ((u64 *)&v->regs)[modrm_to_regs[rm | (rex_b ? 8 : 0)]];
+	if (mod == 1)
+		gva += (u64)(s64)(s8)b[i + 3];
+	else if (mod == 2)
+		gva += (u64)(s64)(s32)((u32)b[i + 3] | (u32)b[i + 4] << 8 |
+				       (u32)b[i + 5] << 16 | (u32)b[i + 6] << 24);
+	return gva;
+}
+
 void exit_shadow_invlpg(struct vcpu *v, struct exit_info *e)
 {
-	mmu_shadow_invlpg(v->mmu, e->u.invlpg.gva);
+	gva_t gva = e->u.invlpg.gva;
+
+	if (gva == MMU_INVLPG_UNKNOWN)
+		gva = invlpg_operand(v);
+	mmu_shadow_invlpg(v->mmu, gva);
 	skip_insn(v, e, 3);
 }
 
