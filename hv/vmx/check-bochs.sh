@@ -38,6 +38,7 @@ SCENARIOS=(
 	"hello_shadow|hello|mmu=shadow||1|0|hello from the guest"
 	"exit3_shadow|exit3|mmu=shadow||1|3|exiting with code 3"
 	"permfault_shadow|permfault|mmu=shadow||1|0|TEST pf_ad_after_write PASS"
+	"shadow_edit|shadow_edit|mmu=shadow||1|0|TEST se_2m_unmap_faults PASS"
 	"trace|permfault|mmu=tdp|trace=port|1|0|# trace: "
 	"noefer|hello|mmu=tdp||1:core2_penryn_t9600|$HV_STATUS_NOCAP|save/load IA32_EFER controls (a CPU before Nehalem): no mode works"
 	"noug|hello|mmu=tdp||1:corei5_lynnfield_750|$HV_STATUS_NOCAP|without unrestricted guest: mmu=tdp cannot start a guest with paging off; mmu=shadow still works"

@@ -42,7 +42,7 @@ bochs: iso $(if $(filter port,$(TRACE)),$(BUILD)/hvtrace)
 .PHONY: iso bochs
 
 # ---- tests and bench (hv/vmx/check-bochs.sh) ----
-HV_BOCHS_GUESTS := hello exit3 badcall triple unbacked permfault memslot smp
+HV_BOCHS_GUESTS := hello exit3 badcall triple unbacked permfault memslot smp shadow_edit
 ifneq ($(strip $(MMU_SRCS)),)
 CHECKS  += hv-bochs
 BENCHES += hv-bochs
