@@ -104,6 +104,13 @@ run_sh_check() {
 	done < <(bash "$1")
 }
 
+# lab_points DIR: the lab's full marks as far as the files say (run, guest, SQL checks).
+lab_points() {
+	local sum=$((RUN_POINTS + GUEST_POINTS)) p
+	for p in $(sed -n 's/^-- points: *//p' "$1"/checks/*.sql 2>/dev/null); do sum=$((sum + p)); done
+	echo "$sum"
+}
+
 grade_lab() {
 	local dir=$1 lab src out status db log
 	lab=$(basename "$dir")
@@ -129,7 +136,7 @@ grade_lab() {
 		else
 			say build "$RUN_POINTS" FAIL "$src does not compile or link: $(grep -m1 -E 'error|undefined' "$out/build.log")"
 			echo "  build log: $out/build.log"
-			echo "Score: 0/$total (lab $lab)"; return
+			echo "Score: 0/$(lab_points "$dir") (lab $lab)"; return
 		fi
 	fi
 	log=$out/run.log
