@@ -3,9 +3,12 @@
 #
 #   make iso     GUEST= MMU= SMP=       build/hvlab.iso: GRUB + hv.elf + the guest
 #   make bochs   GUEST= MMU= SMP= CPU=  boot it in Bochs; exits with the guest's code
-#                TRACE=port (default) streams the trace over COM2 into
+#                (CPU= a Bochs model, default corei7_skylake_x: VMX, EPT,
+#                unrestricted guest). TRACE=port (default) streams the trace
+#                through the parallel port (hv/core/trace_port.c) into
 #                build/bochs/trace.hvt; TRACE=off does not
-#   check-hv-bochs   the Bochs boot tests ("TEST name PASS|FAIL detail")
+#   check-hv-bochs   the Bochs boot tests ("TEST hv_bochs.NAME PASS|FAIL detail",
+#                    scenarios in hv/vmx/check-bochs.sh; test guests in hv/vmx/test/)
 #   bench-hv-bochs   BENCH boot.bochs_s: wall seconds from Bochs start to the
 #                    guest's first console line
 #
@@ -14,7 +17,12 @@
 HV_VMX_SRCS := hv/vmx/vmx.c hv/vmx/vmx_cpu.c hv/vmx/vmcs.c hv/vmx/vmx_exit.c \
                hv/vmx/vmx_ept.c hv/vmx/vmx_entry.S
 
-# GUEST, MMU, SMP, MEM and ARGS default in hv/hv.mk (shared with make qemu).
+# GUEST, MMU, SMP, MEM and ARGS are shared with make qemu (hv/hv.mk, which
+# includes this file first: the prerequisites below need the defaults now).
+GUEST ?= hello
+MMU   ?= tdp
+SMP   ?= 1
+MEM   ?= 32
 # CPU there names a QEMU model; for Bochs only a CPU= given on the command
 # line counts (`bochs --help cpu` lists the models).
 BOCHS_CPU     = $(if $(filter command line environment,$(origin CPU)),$(CPU),corei7_skylake_x)
