@@ -2,11 +2,12 @@
 -- Seed 002's memory-cache bound: a fault may take from its vCPU's caches
 -- only what the top-up guaranteed before the lock, one table per level
 -- below the root. Counts the tables each fault linked (pt_alloc records
--- of its vCPU between the fault and its end; a fault that never ended,
+-- of its vCPU between the fault and its end, the root aside; a fault that never ended,
 -- because hv panicked, counts to the end of the trace).
 WITH lim AS (SELECT value - 1 AS n FROM meta WHERE key = 'spte.levels'),
 per AS (SELECT f.seq, f.gpa,
-               (SELECT count(*) FROM events p WHERE p.type = 8 AND p.vcpu = f.vcpu AND (p.flags & 2) = 0
+               (SELECT count(*) FROM events p, lim WHERE p.type = 8 AND p.vcpu = f.vcpu AND (p.flags & 2) = 0
+                  AND p.level <= lim.n
                   AND p.seq > f.seq AND p.seq < coalesce(f.end_seq, 9223372036854775807)) AS tables
         FROM faults f)
 SELECT CASE WHEN max(tables) <= lim.n THEN 1 ELSE 0 END,
