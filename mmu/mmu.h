@@ -138,6 +138,9 @@ void mmu_shadow_invlpg(struct mmu_vcpu *vcpu, gva_t gva);
 /* The emulator wrote len bytes at gpa (a write-protected guest page
  * table) on behalf of the guest: store them and fix the SPTEs. */
 int  mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *bytes, int len);
+/* The write at gpa cannot be emulated: stop shadowing its frame (except a
+ * root) so the guest re-executes it natively. Returns the SPs zapped. */
+int  mmu_shadow_unprotect(struct mmu_vcpu *vcpu, gpa_t gpa);
 struct mmu_shadow_stats {
 	u64 faults;            /* mmu_shadow_page_fault calls */
 	u64 injected;          /* ... injected into the guest */

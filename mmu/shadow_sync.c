@@ -306,6 +306,33 @@ int mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *byte
 	return rc;
 }
 
+/* The emulator could not perform a trapped write to a shadowed gPT (not a
+ * MOV): stop shadowing that frame so the guest can re-execute the
+ * instruction natively (KVM: unprotect and retry). Its SPs are zapped; the
+ * next walk through it re-shadows it. Returns the SPs zapped. */
+int mmu_shadow_unprotect(struct mmu_vcpu *vcpu, gpa_t gpa)
+{
+	struct mmu_vm *vm = vcpu->vm;
+	gfn_t gfn = gpa >> PAGE_SHIFT;
+	struct shadow_page *sp, *next;
+	struct shadow_op sop;
+	int n = 0;
+
+	if (!vm->shadow)
+		return 0;
+	shadow_op_begin(&sop, vm, vcpu);
+	for (sp = sop.svm->hash[shadow_hash_idx(gfn)]; sp; sp = next) {
+		next = sp->hash_next;
+		if (sp->gfn != gfn || role_direct(sp->role) || sp->root_count)
+			continue;
+		shadow_zap_page(&sop, sp, HVT_SP_ZAP);
+		n++;
+		next = sop.svm->hash[shadow_hash_idx(gfn)];   /* the zap may change the chain */
+	}
+	shadow_op_end(&sop);
+	return n;
+}
+
 /* ---- teardown, stats ------------------------------------------------------------ */
 static void shadow_destroy(struct mmu_vm *vm)
 {

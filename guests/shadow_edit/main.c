@@ -13,6 +13,8 @@
  *              (then INVLPG before looking)
  *   burst      64 PTEs written back to back in one page table (unsync /
  *              emulated writes / flooding on the hypervisor side)
+ *   wipe       a live page directory cleared with REP STOSQ (hv cannot
+ *              emulate it: it unshadows the frame and the guest redoes it)
  *   cr3        5 address spaces (clones of the kernel root) map one gva to
  *              5 frames; CR3 ping-pong among them, 3 rounds
  *   2m         a 2 MiB page: reads at 4 KiB offsets, then protect / unmap
@@ -137,6 +139,32 @@ static void phase_burst(void)
 		vm_unmap(kernel_root, base + (u64)i * PAGE_SIZE);
 }
 
+/* A live page directory wiped with REP STOSQ (not a MOV: under mmu=shadow
+ * hv cannot emulate it, unshadows the frame and lets the guest redo it).
+ * Everything mapped through it (this 1 GiB of REGION) is gone after. */
+static void phase_wipe_table(void)
+{
+	next_gva = (next_gva + 0x1fffff) & ~0x1fffffull;   /* a page table of its own */
+	gva_t g = fresh_gva();
+	gpa_t f = frame_with(0xf00d);
+
+	if (!CHECK("se_wipe_alloc", f != 0))
+		return;
+	vm_map(kernel_root, g, f, PTE_W);
+	CHECK_EQ("se_wipe_before", rd(g), 0xf00d);
+	/* The page directory above g: an upper-level table, which the shadow
+	 * MMU never leaves unsync, so the write traps. */
+	u64 *pml4 = (u64 *)kernel_root;
+	u64 *pdpt = (u64 *)(pml4[(g >> 39) & 511] & PTE_ADDR);
+	u64 *pd = (u64 *)(pdpt[(g >> 30) & 511] & PTE_ADDR);
+	u64 n = PAGE_SIZE / 8;
+	__asm__ volatile("rep stosq" : "+D"(pd), "+c"(n) : "a"(0ull) : "memory");
+	invlpg(g);
+	struct probe p = probe_read(g);
+	CHECK("se_wipe_unmapped", is_pf(p, 0, g));
+	next_gva = REGION + (1ull << 30);                  /* past the wiped directory */
+}
+
 static void phase_cr3(void)
 {
 	gpa_t roots[NR_SPACES];
@@ -190,6 +218,7 @@ int main(void)
 	phase_map_perm_unmap();
 	phase_remap();
 	phase_burst();
+	phase_wipe_table();
 	phase_cr3();
 	phase_2m();
 	return check_exit_code();

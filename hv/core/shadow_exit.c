@@ -171,10 +171,16 @@ static void emulate_gpt_write(struct vcpu *v, gpa_t gpa)
 	bool write;
 	int rc = 0;
 
-	if (emulate_mmio(v, gpa, &gpt_ops, &rc, &value, &len, &write) || rc)
-		vm_stop(v->vm, HV_STATUS_VM_ERROR,
-			"vCPU %d: cannot emulate the write to a guest page table at rip 0x%lx "
-			"(gpa 0x%lx; hv emulates MOV only)", v->id, v->regs.rip, gpa);
+	if (!emulate_mmio(v, gpa, &gpt_ops, &rc, &value, &len, &write) && !rc)
+		return;
+	/* Not a MOV (REP STOS, XCHG, ...): unshadow the frame and let the
+	 * guest re-execute the instruction (RIP was not moved). Only a root
+	 * table stays shadowed; then there is nothing left to try. */
+	if (!rc && mmu_shadow_unprotect(v->mmu, gpa) > 0)
+		return;
+	vm_stop(v->vm, HV_STATUS_VM_ERROR,
+		"vCPU %d: cannot emulate the write to a guest page table at rip 0x%lx "
+		"(gpa 0x%lx; hv emulates MOV only)", v->id, v->regs.rip, gpa);
 }
 
 void exit_shadow_pf(struct vcpu *v, struct exit_info *e)

@@ -183,6 +183,10 @@ static bool test_wrprot_emulate(void)
 	EXPECT(count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0) == 1, "flood records %zu",
 	       count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0));
 	EXPECT(leaf_spte(&g, 0x600000) & X86_W, "frame still write-protected after flood");
+	/* Re-shadowed by a walk, then unprotected (hv: a write it cannot emulate). */
+	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "read re-shadows");
+	EXPECT(mmu_shadow_unprotect(g.vcpu, (gpa_t)pt_gfn << 12) == 1, "unprotect zaps the SP");
+	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "after unprotect");
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "read after flood");
 	EXPECT(!(leaf_spte(&g, 0x600000) & X86_W), "re-shadowed gPT writable (I4)");
 	sg_destroy(&g);
