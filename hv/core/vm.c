@@ -33,11 +33,6 @@ static void vm_create_mmu(struct vm *vm)
 		.levels = 4, .mode = vm->mmu_mode, .nr_vcpus = vm->nr_vcpus,
 		.maxphyaddr = host_maxphyaddr(), .env_ctx = vm,
 	};
-	if (vm->mmu_mode == HVT_MMU_SHADOW && vm->nr_vcpus > 1) {
-		/* APs start in real mode, which cannot run on shadow tables. */
-		printk("hv: cannot run: mmu=shadow runs one vCPU for now (vcpus=1)\n");
-		hv_finish(HV_STATUS_NOCAP);
-	}
 	if (!vm->ops->mmu_setup)
 		panic("backend %s has no mmu_setup op", vm->ops->name);
 	vm->ops->mmu_setup(&mc);

@@ -97,7 +97,9 @@ static void shadow_sync_real(struct vcpu *v)
 	struct svm_vcpu *sv = to_svm(v);
 	bool lma = (s->efer & EFER_LME) && (sv->guest_cr0 & CR0_PG);
 
-	s->cr0 = sv->guest_cr0 | CR0_PG | CR0_WP | CR0_PE;
+	/* PG without PE is "paged real mode" (APM 15.19): legal while
+	 * EFER.LME=0, which is how an AP starts after its SIPI. */
+	s->cr0 = sv->guest_cr0 | CR0_PG | CR0_WP;
 	s->cr4 = sv->guest_cr4 | BIT(5);            /* PAE */
 	s->efer = (s->efer & ~BIT(10)) | (lma ? BIT(10) : 0);
 }

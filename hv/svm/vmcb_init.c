@@ -125,6 +125,15 @@ void svm_sipi(struct vcpu *v, u8 vector)
 	v->regs.rdx = 0x600;                   /* family/model/stepping after reset */
 	vmcb->control.event_inj = 0;
 	vmcb->control.tlb_control = SVM_TLB_FLUSH_ALL;
+	if (v->vm->mmu_mode == HVT_MMU_SHADOW) {
+		/* The reset CR0/CR3/CR4 are the guest's; hv/core/shadow_exit.c
+		 * loads the root at the next entry (paged real mode). */
+		struct svm_vcpu *s = to_svm(v);
+		s->guest_cr0 = vmcb->save.cr0;
+		s->guest_cr3 = vmcb->save.cr3;
+		s->guest_cr4 = vmcb->save.cr4;
+		svm_ops.set_cr(v, 0, s->guest_cr0);
+	}
 }
 
 static void dump_seg(const char *name, const struct vmcb_seg *s)

@@ -14,15 +14,18 @@ OUT=${BUILD:-build}/shadow/qemu
 mkdir -p "$OUT"
 rc=0
 
-# name | guest | guest args
+# name | guest | guest args | vCPUs
 CASES=(
-	"hello|hello|"
-	"touch|touch|"
-	"touch.2m|touch|pagesize=2m"
-	"permfault|permfault|"
-	"permfault.2m|permfault|pagesize=2m"
-	"shadow_edit|shadow_edit|"
-	"shadow_edit.2m|shadow_edit|pagesize=2m"
+	"hello|hello||1"
+	"touch|touch||1"
+	"touch.2m|touch|pagesize=2m|1"
+	"permfault|permfault||1"
+	"permfault.2m|permfault|pagesize=2m|1"
+	"shadow_edit|shadow_edit||1"
+	"shadow_edit.2m|shadow_edit|pagesize=2m|1"
+	"smp2|smp||2"
+	"smp4|smp||4"
+	"stress3|stress||3"
 )
 
 verdicts() {   # the guest's TEST lines: "name verdict", sorted
@@ -30,10 +33,10 @@ verdicts() {   # the guest's TEST lines: "name verdict", sorted
 }
 
 for c in "${CASES[@]}"; do
-	IFS='|' read -r name guest args <<<"$c"
+	IFS='|' read -r name guest args smp <<<"$c"
 	declare -A st=()
 	for m in tdp shadow; do
-		scripts/run-qemu.sh -T -t 120 -g "$guest" -m "$m" -a "$args mmu_check=1" -o "$OUT/$m" \
+		scripts/run-qemu.sh -T -t 120 -g "$guest" -m "$m" -s "$smp" -a "$args mmu_check=1" -o "$OUT/$m" \
 			>"$OUT/$name.$m.log" 2>&1
 		st[$m]=$?
 		verdicts "$OUT/$m/$guest.serial.log" >"$OUT/$name.$m.verdicts"
