@@ -56,6 +56,16 @@ static void parse_word(const char *w, size_t n, struct boot_config *cfg)
 		cfg->trace_on = true;
 	} else if (word_is(w, n, "mmu_check=")) {
 		cfg->mmu_check = option_number(w, n, "mmu_check=") != 0;
+	} else if (word_is(w, n, "shadow_unsync=")) {
+		if (option_number(w, n, "shadow_unsync=") == 0)
+			cfg->shadow_flags |= SHADOW_CFG_NO_UNSYNC;
+	} else if (word_is(w, n, "shadow_prefetch=")) {
+		if (option_number(w, n, "shadow_prefetch=") == 0)
+			cfg->shadow_flags |= SHADOW_CFG_NO_PREFETCH;
+	} else if (word_is(w, n, "shadow_sync=")) {
+		if (n != 17 || strncmp(w + 12, "wrong", 5))
+			bad_option(w, n, "shadow_sync=wrong is the only choice (seed 000 lab)");
+		cfg->shadow_flags |= SHADOW_CFG_SKIP_WADD;
 	} else if (word_is(w, n, "hv_selftest=")) {
 		if (n != 17 || strncmp(w + 12, "panic", 5))
 			bad_option(w, n, "the only self test is hv_selftest=panic");

@@ -14,6 +14,10 @@
  *   trace_key=0x...     key the host collector looks for (trace/hvt_format.h)
  *   mmu_check=1         at the end of the run, check every MMU invariant
  *                       (mmu_check, mmu/DESIGN.md); a violation is a panic
+ *   shadow_unsync=0     mmu=shadow: no unsync pages, every guest PTE write traps
+ *   shadow_prefetch=0   mmu=shadow: map only the faulting gPTE
+ *   shadow_sync=wrong   mmu=shadow: seed 000's wrong sync rule (also skip SPTEs
+ *                       that only gain write access), for the lab
  *   hv_selftest=panic   panic on purpose in the guest's first hypercall exit,
  *                       to check the fatal path (hv/test/qemu-tests.sh)
  */
@@ -32,9 +36,15 @@ struct boot_config {
 	bool trace_on, trace_lossy;
 	bool selftest_panic;            /* hv_selftest=panic */
 	bool mmu_check;                 /* mmu_check=1 */
+	u32  shadow_flags;              /* SHADOW_CFG_*: shadow_unsync=0, shadow_prefetch=0,
+	                                   shadow_sync=wrong (mmu/mmu.h mmu_config) */
 	bool trace_port;                /* trace=port: stream records out through an I/O
 	                                   port (Bochs, hv/core/trace_port.c) */
 };
+
+#define SHADOW_CFG_NO_UNSYNC   BIT(0)
+#define SHADOW_CFG_NO_PREFETCH BIT(1)
+#define SHADOW_CFG_SKIP_WADD   BIT(2)
 
 /* Fill cfg from the Multiboot info; a bad option ends the run with a clear line. */
 void config_parse(u32 mbi_pa, struct boot_config *cfg);

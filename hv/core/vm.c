@@ -36,6 +36,9 @@ static void vm_create_mmu(struct vm *vm)
 	if (!vm->ops->mmu_setup)
 		panic("backend %s has no mmu_setup op", vm->ops->name);
 	vm->ops->mmu_setup(&mc);
+	mc.shadow_no_unsync = vm->shadow_flags & SHADOW_CFG_NO_UNSYNC;
+	mc.shadow_no_prefetch = vm->shadow_flags & SHADOW_CFG_NO_PREFETCH;
+	mc.shadow_sync_skip_wadd = vm->shadow_flags & SHADOW_CFG_SKIP_WADD;
 	vm->mmu = mmu_vm_create(&mc);
 	if (!vm->mmu)
 		panic("mmu_vm_create failed (format %d, mode %d)", mc.format, mc.mode);
@@ -65,6 +68,7 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 	vm->trace_key = cfg->trace_key;
 	vm->selftest_panic = cfg->selftest_panic;
 	vm->mmu_check = cfg->mmu_check;
+	vm->shadow_flags = cfg->shadow_flags;
 	vm_create_mmu(vm);
 	vm_create_ram(vm);
 	for (int i = 0; i < vm->nr_vcpus; i++) {

@@ -24,6 +24,7 @@ struct vm {
 	u64 trace_key;                 /* trace_key=, 0 if none */
 	bool selftest_panic;           /* hv_selftest=panic (exit.c) */
 	bool mmu_check;                /* mmu_check=1 (vendor_select.c, vm_finish) */
+	u32  shadow_flags;             /* SHADOW_CFG_* (config.h), into the MMU config */
 	volatile u32 nr_stuck;         /* vCPUs waiting for SIPI or halted (vcpu.c) */
 	volatile u32 ready;            /* set by the BSP when APs may run their vCPUs */
 	volatile u32 stopping;         /* set once by vm_stop */

@@ -23,6 +23,8 @@ CASES=(
 	"permfault.2m|permfault|pagesize=2m|1"
 	"shadow_edit|shadow_edit||1"
 	"shadow_edit.2m|shadow_edit|pagesize=2m|1"
+	"shadow_edit.nounsync|shadow_edit|shadow_unsync=0 shadow_prefetch=0|1"
+	"permfault.wrongsync|permfault|shadow_sync=wrong|1"
 	"smp2|smp||2"
 	"smp4|smp||4"
 	"stress3|stress||3"
