@@ -17,7 +17,8 @@
  *   CR writes      cr.c calls shadow_cr_written: a new root (CR3) or role
  *                  (CR0/CR4), and a sync point in every case
  * 32-bit and PAE guest paging are not supported yet (the MMU says E_NOTSUP):
- * the VM stops with a message. Neither are APs (they start in real mode).
+ * the VM stops with a message. APs start in real mode: they run it as
+ * "paged real mode" (CR0.PG without PE, APM 15.19) on the direct root.
  */
 #include "hv/core/emulate.h"
 #include "hv/core/exit.h"
