@@ -149,13 +149,17 @@ grade_lab() {
 	fi
 	status=$?
 	db=$out/trace.db
-	case $status in
-	0) say run "$RUN_POINTS" OK "the run ended by itself, status 0" ;;
-	[1-9]|[1-9][0-9]|10[0-9]|11[01])
-		say run "$RUN_POINTS" OK "the run ended by itself (the guest exited with code $status)" ;;
-	124) say run "$RUN_POINTS" FAIL "time limit of ${TIMEOUT}s reached: the guest hung or hv looped" ;;
-	*) say run "$RUN_POINTS" FAIL "status $status: $(grep -m1 -E '^hv: (PANIC|guest touched|vCPU .*: the MMU|cannot)' "$log" || grep -E '^run-qemu: status' "$log")" ;;
-	esac
+	if [ "$status" = 0 ]; then
+		say run "$RUN_POINTS" OK "the run ended by itself, status 0"
+	elif [ "$status" = 124 ]; then
+		say run "$RUN_POINTS" FAIL "time limit of ${TIMEOUT}s reached: the guest hung or hv looped"
+	elif grep -q '^hv: guest exit with code' "$log"; then
+		say run "$RUN_POINTS" OK "the run ended by itself (the guest exited with code $status)"
+	elif grep -qE '^hv: ' "$log"; then
+		say run "$RUN_POINTS" FAIL "status $status: $(grep -m1 -E '^hv: (PANIC|guest touched|guest triple|vCPU [0-9]+: (the MMU|cannot)|cannot|stopping)' "$log" || grep -E '^hv: ' "$log" | grep -v 'exit status' | tail -1)"
+	else
+		say run "$RUN_POINTS" FAIL "status $status, hv never started: $(grep -m1 -E '^(mkiso|run-qemu|run-bochs):' "$log")"
+	fi
 	local fails passes
 	fails=$(grep -cE '^TEST [^ ]+ FAIL' "$log"); passes=$(grep -cE '^TEST [^ ]+ PASS' "$log")
 	if [ "$fails" = 0 ] && [ "$passes" -gt 0 ] && grep -q '^hv: guest exit with code 0' "$log"; then
