@@ -174,23 +174,27 @@ static bool zap_spte_atomic(struct mmu_op *op, struct tdp_iter *it)
 	return true;
 }
 
-/* Link a new table at it->sptep. PT_ALLOC's seq is reserved before the link
- * so a tool sees the table's birth before any write into it. */
+/* Link a new table at it->sptep. PT_ALLOC is emitted before the link, so a
+ * tool sees the table's birth before any write into it and this vCPU's
+ * records stay in seq order (T4). If the link loses its race nobody saw the
+ * table: it goes back to the cache, and a PT_FREE flagged lost_race (no
+ * unlink, c = 0) closes the record of its short life. */
 static bool link_table(struct mmu_op *op, struct tdp_iter *it)
 {
 	struct mmu_vm *vm = op->vm;
 	struct mmu_page *sp = mmu_page_prepare(op->vcpu, it->gfn, it->level - 1);
 	u64 old = it->old_spte, link = make_nonleaf_spte(&vm->fmt, sp->hpa);
-	struct hvt_record rec = {
-		.seq = env_trace_reserve(), .vcpu = op_vcpu_id(op), .type = HVT_PT_ALLOC,
-		.level = (u8)sp->level, .a = sp->hpa, .b = sp->gfn, .c = vm->root->hpa,
-	};
-	bool ok = tdp_write_spte(op, it->sptep, it->gfn, it->level, &old, link, HVT_SR_MAP);
 
-	if (!ok)
-		rec.flags |= HVT_F_LOST_RACE;    /* prepared, never linked */
-	env_trace_emit(&rec);
-	if (!ok) {
+	trace_simple(op_vcpu_id(op), HVT_PT_ALLOC, 0, (u8)sp->level, 0,
+		     sp->hpa, sp->gfn, vm->root->hpa, 0, 0);
+	if (!tdp_write_spte(op, it->sptep, it->gfn, it->level, &old, link, HVT_SR_MAP)) {
+		struct hvt_record rec = {
+			.seq = env_trace_reserve(), .vcpu = op_vcpu_id(op),
+			.type = HVT_PT_FREE, .reason = HVT_FREE_IMMEDIATE,
+			.level = (u8)sp->level, .flags = HVT_F_LOST_RACE,
+			.a = sp->hpa, .b = sp->gfn,
+		};
+		env_trace_emit(&rec);
 		mmu_page_unprepare(op->vcpu, sp);
 		return false;
 	}

@@ -268,7 +268,9 @@ SELECT t.alloc_seq AS alloc_seq,  -- seq of the pt_alloc
                    AS flush_seq,  -- first covering flush between unlink and free (NULL: none)
        t.free_seq  AS free_seq,   -- seq of the pt_free (NULL: alive at the end)
        fr.reason   AS free_reason -- free_reasons.id
-FROM t LEFT JOIN events fr ON fr.seq = t.free_seq;
+FROM t LEFT JOIN events fr ON fr.seq = t.free_seq
+-- a table whose link lost its race was never in the tree: its pt_free has lost_race
+WHERE fr.seq IS NULL OR (fr.flags & 2) = 0;
 
 -- Number of present SPTEs after each change (leaf or not), as a running sum.
 CREATE VIEW live_sptes AS

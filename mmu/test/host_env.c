@@ -154,6 +154,11 @@ static struct hvt_record *recs;
 static size_t nrecs, caprecs;
 static bool capture = true;
 static size_t type_count[HVT_TYPE_MAX];
+/* T4: each vCPU emits its records in seq order (hv's per-CPU rings rely on
+ * it). Checked as records arrive, since the log is sorted later. */
+#define T4_VCPUS 64
+static u64 t4_next[T4_VCPUS];          /* lowest seq the vCPU may emit next */
+static char t4_why[200];               /* first violation, "" if none */
 
 u64 env_trace_reserve(void)
 {
@@ -165,6 +170,14 @@ void env_trace_emit(const struct hvt_record *rec)
 	pthread_mutex_lock(&trace_mu);
 	if (rec->type < HVT_TYPE_MAX)
 		type_count[rec->type]++;
+	if (rec->vcpu < T4_VCPUS) {
+		if (rec->seq < t4_next[rec->vcpu] && !t4_why[0])
+			snprintf(t4_why, sizeof(t4_why),
+				 "T4: vCPU %u emitted seq %llu after seq %llu (type %u)",
+				 rec->vcpu, (unsigned long long)rec->seq,
+				 (unsigned long long)t4_next[rec->vcpu] - 1, rec->type);
+		t4_next[rec->vcpu] = rec->seq + 1;
+	}
 	if (capture && rec->seq >= first_seq) {
 		if (nrecs == caprecs) {
 			caprecs = caprecs ? caprecs * 2 : 4096;
@@ -263,6 +276,10 @@ int host_trace_check(const struct hvt_spte_format *fmt, char *why, size_t len)
 	u64 last_flush = ~0ull;
 	int rc = 0;
 
+	if (t4_why[0]) {
+		snprintf(why, len, "%s", t4_why);
+		rc = -1;
+	}
 	for (size_t i = 0; i < n && !rc; i++) {
 		if (i && r[i].seq != r[i - 1].seq + 1) {
 			snprintf(why, len, "T1: seq %llu follows %llu", (unsigned long long)r[i].seq,
