@@ -215,7 +215,7 @@ static void shadow_unsync_page(struct shadow_op *sop, struct shadow_page *sp)
 /*
  * May a leaf mapping gfn be writable? Not while a sync non-direct SP
  * shadows gfn (I4), unless every such SP is a last-level one and the
- * caller allows unsync (a write fault; never while synchronizing, 5.5):
+ * caller allows unsync (a write fault; never while synchronizing, 5.5, I7):
  * then they go unsync and the guest writes its PTEs without traps.
  */
 bool shadow_gfn_needs_wrprot(struct shadow_op *sop, gfn_t gfn, bool can_unsync)

@@ -60,7 +60,7 @@ void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 	if (!(gpte & GPTE_D))
 		acc &= ~GWALK_ACC_W;
 	if (acc == sp->access[i])
-		return;                           /* seed 000: unchanged, skip */
+		return;                           /* I8 / seed 000: unchanged, skip */
 	if (vm->cfg.shadow_sync_skip_wadd && acc == (sp->access[i] | GWALK_ACC_W))
 		return;                           /* the WRONG rule, selectable for the lab */
 	sop->svm->stats.sync_changed++;
@@ -159,7 +159,7 @@ static bool root_matches(const struct shadow_root *r, u64 cr3, u32 role)
 
 /* Make (cr3, role) current: the current root, a cached one (swapped in), or
  * a new one; the old current root goes to the front of the cache, the least
- * recently used cached root is dropped. */
+ * recently used cached root is dropped (I9: one root_count per slot). */
 static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, u32 role)
 {
 	struct shadow_root old = sv->cur;
@@ -218,7 +218,7 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 	shadow_op_begin(&sop, vcpu->vm, vcpu);
 	sv->cpu = *cpu;
 	sv->cpu.pdptrs = NULL;
-	/* A paging-mode change gives every SP a new role: drop all roots. */
+	/* A paging-mode change gives every SP a new role: drop all roots (I9). */
 	if (sv->loaded && base != sv->base_role)
 		drop_all_roots(&sop, sv);
 	sv->base_role = base;
