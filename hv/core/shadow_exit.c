@@ -3,7 +3,7 @@
  *
  * The guest never runs on its own page tables: the backend keeps the
  * CR0/CR3/CR4 the guest wrote (and reads back) apart from what the CPU runs
- * (hv/svm/svm.h): paging always on, CR4.PAE, EFER.LMA = LME && guest PG, and
+ * (hv/svm/svm.h; hv/vmx with read shadows): paging always on, CR4.PAE, EFER.LMA = LME && guest PG, and
  * CR3 = the shadow root the MMU gives for the guest's paging state:
  *
  *   guest paging off       legacy PAE paging on a direct identity root
