@@ -13,6 +13,7 @@
 #include "replay.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -257,38 +258,88 @@ static void lean_row(sqlite3_stmt *st, struct hvt_event *ev)
 	ev->d = (u64)sqlite3_column_int64(st, 8);
 }
 
-/* One forward pass over the whole trace, snapshotting before every
- * interval-th event (R4). Leaves the state at the last event. */
-static int build_checkpoints(struct replay *r)
-{
-	sqlite3_stmt *st = NULL;
-	s64 next = r->ck.first_seq;
-	struct hvt_event ev = { 0 };
-	int rc = SQLITE_DONE, err = ckpt_begin(&r->ck);
+s64 replay_build_limit;
 
-	if (!err && sqlite3_prepare_v2(r->db, build_sql, -1, &st, NULL) != SQLITE_OK)
-		err = -1;
-	while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		lean_row(st, &ev);
-		for (; !err && next <= ev.seq; next += r->ck.interval)
-			err = ckpt_put(&r->ck, next, &r->map, &r->cnt);
-		if (replay_progress && (ev.seq - r->info.first_seq) % (1 << 20) == 0)
-			replay_progress(ev.seq - r->info.first_seq, r->info.last_seq - r->info.first_seq + 1);
-		if (!err)
-			err = replay_apply(&r->map, &r->cnt, &r->info.fmt, &ev);
+/* Starts the forward pass: ck must be open (ckpt_open returned 0). */
+static int build_start(struct replay *r)
+{
+	struct ckpt_builder *b = &r->bld;
+
+	memset(b, 0, sizeof(*b));
+	b->next = r->ck.first_seq;
+	if (spte_map_init(&b->map))
+		return -1;
+	if (ckpt_begin(&r->ck) || sqlite3_prepare_v2(r->db, build_sql, -1, &b->st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(b->st);
+		b->st = NULL;
+		return -1;
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		err = -1;
-	sqlite3_finalize(st);
-	if (!err && r->ck.count == 0)
-		err = ckpt_put(&r->ck, next, &r->map, &r->cnt); /* empty trace */
-	if (err || ckpt_end(&r->ck, r->info.last_seq)) {
+	return 0;
+}
+
+/* Ends the pass; commit keeps the checkpoints (cached), else rolls back. */
+static void build_stop(struct replay *r, bool commit_ok)
+{
+	struct ckpt_builder *b = &r->bld;
+
+	if (b->st) {
+		sqlite3_finalize(b->st);
+		b->st = NULL;
+		if (!commit_ok && r->ck.in_db)
+			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	spte_map_free(&b->map);
+}
+
+/* Applies up to budget events, snapshotting before every interval-th
+ * (R4). limit > 0: take at most limit checkpoints (test hook). 1 = done,
+ * 0 = more to do, -1 = error. */
+static int build_run(struct replay *r, s64 budget, s64 limit, bool progress)
+{
+	struct ckpt_builder *b = &r->bld;
+	s64 total = r->info.last_seq - r->info.first_seq + 1;
+	bool end = false;
+	int rc;
+
+	if (!b->st)
+		return b->failed ? -1 : 1;
+	while (budget-- > 0) {
+		if (!b->held) {
+			rc = sqlite3_step(b->st);
+			if ((end = rc == SQLITE_DONE))
+				break;
+			if (rc != SQLITE_ROW)
+				return -1;
+			lean_row(b->st, &b->ev);
+			b->held = true;
+		}
+		for (; b->next <= b->ev.seq; b->next += r->ck.interval) {
+			if (limit > 0 && r->ck.count >= limit)
+				return 0;
+			if (ckpt_put(&r->ck, b->next, &b->map, &b->cnt))
+				return -1;
+		}
+		if (replay_apply(&b->map, &b->cnt, &r->info.fmt, &b->ev))
+			return -1;
+		b->held = false;
+		if (progress && replay_progress && b->applied % (1 << 20) == 0)
+			replay_progress(b->applied, total);
+		b->applied++;
+	}
+	if (!end)
+		return 0;
+	/* SQLITE_DONE: the pass is complete. */
+	if (r->ck.count == 0 && ckpt_put(&r->ck, b->next, &b->map, &b->cnt)) /* empty trace */
+		return -1;
+	sqlite3_finalize(b->st);
+	b->st = NULL;
+	if (ckpt_end(&r->ck, r->info.last_seq)) {
 		if (r->ck.in_db)
 			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	r->cursor = r->info.last_seq;
-	return 0;
+	build_stop(r, true);
+	return 1;
 }
 
 static int prepare_statements(struct replay *r)
@@ -303,30 +354,47 @@ static int prepare_statements(struct replay *r)
 	return 0;
 }
 
-/* Loads cached checkpoints or builds them; when the database cannot take
- * them (busy with another writer, full disk) they are built in memory. */
-static int open_checkpoints(struct replay *r, s64 interval, char *err, size_t errlen)
+/* Checkpoints a trace needs (ckpt.c count_for). */
+static s64 ckpts_needed(const struct replay *r, s64 interval)
 {
-	bool writable = r->writable;
-	int cached;
+	s64 iv = interval > 0 ? interval : CKPT_DEFAULT_INTERVAL;
 
+	return r->info.last_seq < r->info.first_seq ? 1 :
+	       (r->info.last_seq - r->info.first_seq) / iv + 1;
+}
+
+/* Loads cached checkpoints or builds them; when the database cannot take
+ * them (busy with another writer, full disk) they are built in memory.
+ * defer: build only checkpoint 0 now, the rest in replay_build() (R6). */
+static int open_checkpoints(struct replay *r, s64 interval, bool defer, bool writable,
+			    char *err, size_t errlen)
+{
+	int cached, rc;
+
+	defer = defer && ckpts_needed(r, interval) > REPLAY_SYNC_CKPTS;
 	for (;;) {
 		cached = ckpt_open(&r->ck, r->db, writable, r->info.first_seq,
 				   r->info.last_seq, interval, sizeof(r->cnt));
-		if (cached > 0 || (cached == 0 && build_checkpoints(r) == 0))
+		if (cached > 0)
 			return 0;
+		if (cached == 0 && build_start(r) == 0) {
+			rc = defer ? build_run(r, 1, replay_build_limit, false)
+				   : build_run(r, INT64_MAX, 0, true);
+			if (rc == 1 || (defer && rc == 0 && r->ck.count > 0))
+				return 0;
+		}
+		build_stop(r, false);
 		if (!writable)
 			break;
 		ckpt_close(&r->ck);
-		spte_map_clear(&r->map);
-		memset(&r->cnt, 0, sizeof(r->cnt));
 		writable = false;
 	}
 	snprintf(err, errlen, "cannot build checkpoints: %s", sqlite3_errmsg(r->db));
 	return -1;
 }
 
-int replay_open(struct replay *r, const char *path, s64 interval, char *err, size_t errlen)
+static int open_common(struct replay *r, const char *path, s64 interval, bool defer,
+		       char *err, size_t errlen)
 {
 	memset(r, 0, sizeof(*r));
 	if (tracedb_open(path, &r->db, &r->writable, err, errlen))
@@ -338,7 +406,7 @@ int replay_open(struct replay *r, const char *path, s64 interval, char *err, siz
 		goto fail;
 	}
 	r->cursor = r->info.first_seq - 1;
-	if (open_checkpoints(r, interval, err, errlen))
+	if (open_checkpoints(r, interval, defer, r->writable, err, errlen))
 		goto fail;
 	if (r->info.last_seq >= 0 && replay_seek(r, r->info.first_seq)) {
 		snprintf(err, errlen, "cannot replay: %s", sqlite3_errmsg(r->db));
@@ -350,8 +418,65 @@ fail:
 	return -1;
 }
 
+int replay_open(struct replay *r, const char *path, s64 interval, char *err, size_t errlen)
+{
+	return open_common(r, path, interval, false, err, errlen);
+}
+
+int replay_open_deferred(struct replay *r, const char *path, s64 interval, char *err,
+			 size_t errlen)
+{
+	return open_common(r, path, interval, true, err, errlen);
+}
+
+bool replay_building(const struct replay *r)
+{
+	return r->bld.st != NULL;
+}
+
+void replay_build_progress(const struct replay *r, s64 *done, s64 *total)
+{
+	*total = r->info.last_seq < r->info.first_seq ? 0 : r->info.last_seq - r->info.first_seq + 1;
+	*done = replay_building(r) ? r->bld.applied : *total;
+}
+
+s64 replay_fast_reach(const struct replay *r)
+{
+	if (!replay_building(r) && !r->bld.failed)
+		return r->info.last_seq;
+	if (r->ck.count == 0)
+		return r->info.first_seq - 1;
+	return ckpt_seq(&r->ck, r->ck.count - 1) + r->ck.interval - 1;
+}
+
+int replay_build(struct replay *r, s64 max_events)
+{
+	s64 interval = r->ck.interval;
+	int rc;
+
+	if (!replay_building(r))
+		return r->bld.failed ? -1 : 1;
+	rc = build_run(r, max_events, replay_build_limit, false);
+	if (rc >= 0)
+		return rc;
+	/* The database would not take them: start again in memory (R6: the
+	 * seeks meanwhile use whatever checkpoint 0 the restart has taken). */
+	build_stop(r, false);
+	if (r->ck.in_db) {
+		ckpt_close(&r->ck);
+		if (ckpt_open(&r->ck, r->db, false, r->info.first_seq, r->info.last_seq, interval,
+			      sizeof(r->cnt)) == 0 && build_start(r) == 0 &&
+		    build_run(r, 1, replay_build_limit, false) >= 0)
+			return 0;
+		build_stop(r, false);
+	}
+	r->bld.failed = true;
+	return -1;
+}
+
 void replay_close(struct replay *r)
 {
+	build_stop(r, false); /* an unfinished build is not cached */
 	ckpt_close(&r->ck);
 	sqlite3_finalize(r->range_fwd);
 	sqlite3_finalize(r->range_back);

@@ -18,6 +18,11 @@
  *      is cheaper.
  *  R5  Events are read in seq ranges through the primary key, never all at
  *      once; the window caches the rows around the cursor.
+ *  R6  Checkpoints may be built in the background (replay_open_deferred):
+ *      the builder has its own map and counters and publishes checkpoint i
+ *      (ck.count = i + 1) only once it is complete, so at any moment every
+ *      checkpoint below ck.count is exact and a seek past the last one
+ *      restores the furthest and replays forward (R4 with a shorter index).
  */
 #ifndef HVTUI_REPLAY_H
 #define HVTUI_REPLAY_H
@@ -46,6 +51,25 @@ struct ev_window {
 	int n;                              /* valid rows */
 };
 
+/* The incremental checkpoint builder (R6). Design: no thread. The builder is
+ * one forward SELECT on the replay's own connection, advanced a slice at a
+ * time (replay_build) between key presses by the UI loop; the checkpoints
+ * go into tui_checkpoints inside one open transaction, which the same
+ * connection already reads (so seeks use them at once) and which is
+ * committed when the pass completes (a quit before that rolls back: nothing
+ * half-built is ever cached). One connection and one thread mean no locks,
+ * no SQLITE_BUSY between our own connections and deterministic tests. */
+struct ckpt_builder {
+	sqlite3_stmt *st;             /* the forward pass; NULL: no build under way */
+	struct spte_map map;          /* state before event ev (or before the next row) */
+	struct replay_counters cnt;   /* counters of the events applied so far */
+	struct hvt_event ev;          /* row fetched but not applied yet (held) */
+	bool held;                    /* ev is valid */
+	bool failed;                  /* the build gave up: checkpoints stay partial */
+	s64 next;                     /* seq of the next checkpoint to take */
+	s64 applied;                  /* events applied (progress) */
+};
+
 struct replay {
 	sqlite3 *db;                  /* the trace database (owned) */
 	bool writable;                /* db opened read-write (checkpoints cached in it) */
@@ -58,7 +82,16 @@ struct replay {
 	sqlite3_stmt *range_fwd;      /* rows with seq in [?1, ?2] ascending */
 	sqlite3_stmt *range_back;     /* rows with seq in [?1, ?2] descending */
 	u64 replayed;                 /* events applied or undone so far (statistics) */
+	struct ckpt_builder bld;      /* background checkpoint build (R6) */
 };
+
+/* Traces needing at most this many checkpoints are built at open even by
+ * replay_open_deferred (a quarter second at the default interval). */
+#define REPLAY_SYNC_CKPTS 4
+
+/* Test hook: a background build stops after this many checkpoints (0 =
+ * no limit), so tests can seek with the set partly built. */
+extern s64 replay_build_limit;
 
 /* Called every 1M events while checkpoints are built (NULL: silent). */
 extern void (*replay_progress)(s64 done, s64 total);
@@ -66,6 +99,23 @@ extern void (*replay_progress)(s64 done, s64 total);
 /* Opens a trace database; builds or loads checkpoints every interval events
  * (0 = default). Cursor at the first event. 0, or -1 with err. */
 int replay_open(struct replay *r, const char *path, s64 interval, char *err, size_t errlen);
+/* Like replay_open, but when checkpoints must be built (and the trace needs
+ * more than REPLAY_SYNC_CKPTS) only checkpoint 0 is taken: the rest are
+ * built by replay_build() calls (R6). */
+int replay_open_deferred(struct replay *r, const char *path, s64 interval, char *err,
+			 size_t errlen);
+/* Advances the background build by at most max_events events. 1 when every
+ * checkpoint is there (cached on completion), 0 if more remain, -1 if the
+ * build failed (the checkpoints built so far stay usable). A failure while
+ * writing the database restarts the build in memory once. */
+int replay_build(struct replay *r, s64 max_events);
+/* True while a background build is under way. */
+bool replay_building(const struct replay *r);
+/* Events applied by the builder and the trace's event count (progress). */
+void replay_build_progress(const struct replay *r, s64 *done, s64 *total);
+/* The largest seq a seek reaches from a built checkpoint within one interval
+ * (last_seq once every checkpoint is built). */
+s64 replay_fast_reach(const struct replay *r);
 void replay_close(struct replay *r);
 /* Moves the cursor by one event (dir = +1 / -1). 0, or 1 at either end. */
 int replay_step(struct replay *r, int dir);
