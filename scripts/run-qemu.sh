@@ -38,7 +38,11 @@ name=$(basename "$ELF" .elf)
 SERIAL=$OUT/$name.serial.log
 TRACE_OUT=$OUT/$name.hvt
 # Machine RAM: 256 MiB, or the guest's RAM plus 64 MiB for hv if that is more.
-RAM=$(( MEM + 64 > 256 ? MEM + 64 : 256 ))M
+# Guest RAM of 1 GiB or more gets 1 GiB more, so hv can place it 1 GiB
+# aligned (1 GiB SPTEs), as long as all RAM stays below QEMU's 3.5 GiB hole.
+RAM=$(( MEM + 64 > 256 ? MEM + 64 : 256 ))
+[ "$MEM" -ge 1024 ] && [ $(( MEM + 1088 )) -le 3584 ] && RAM=$(( MEM + 1088 ))
+RAM=${RAM}M
 
 accel="-accel tcg,thread=multi"
 nested=$(cat /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested 2>/dev/null | head -1)
@@ -69,7 +73,9 @@ echo "run-qemu: serial log: $SERIAL"
 # Guest RAM is a file the trace collector reads while QEMU runs.
 if [ "$TRACE" = 1 ] && [ -x build/hvtrace ]; then
 	rm -f "$TRACE_OUT"
-	build/hvtrace collect --mem "$RAMFILE" --key "$KEY" --out "$TRACE_OUT" \
+	# A scan of a GiB-sized RAM file for the descriptor takes seconds: wait longer.
+	ctimeout=$(( MEM >= 1024 ? 40 : 10 ))
+	build/hvtrace collect --mem "$RAMFILE" --key "$KEY" --out "$TRACE_OUT" --timeout $ctimeout \
 		>"$OUT/$name.collect.log" 2>&1 &
 	collector_pid=$!
 fi

@@ -15,6 +15,7 @@
 struct vm the_vm;
 
 #define RAM_ALIGN_PAGES 512      /* guest RAM is 2 MiB aligned: huge TDP leaves fit */
+#define RAM_ALIGN_1G    (512ul * 512)  /* 1 GiB: for 1 GiB leaves, when RAM is that big */
 
 /* Host physical-address width (CPUID 0x80000008 EAX[7:0]). */
 static int host_maxphyaddr(void)
@@ -44,11 +45,19 @@ static void vm_create_mmu(struct vm *vm)
 		panic("mmu_vm_create failed (format %d, mode %d)", mc.format, mc.mode);
 }
 
-/* Guest RAM: one contiguous, 2 MiB-aligned backing as memslot 0 at gpa 0. */
+/*
+ * Guest RAM: one contiguous backing as memslot 0 at gpa 0, 1 GiB aligned
+ * when it is at least 1 GiB and the host has room (a 1 GiB SPTE needs
+ * hpa - gpa to be a multiple of 1 GiB), else 2 MiB aligned.
+ */
 static void vm_create_ram(struct vm *vm)
 {
 	u64 npages = vm->mem_bytes >> PAGE_SHIFT;
-	vm->ram_hpa = env_alloc_backing(npages, RAM_ALIGN_PAGES);
+	vm->ram_hpa = 0;
+	if (npages >= RAM_ALIGN_1G)
+		vm->ram_hpa = env_alloc_backing(npages, RAM_ALIGN_1G);
+	if (!vm->ram_hpa)
+		vm->ram_hpa = env_alloc_backing(npages, RAM_ALIGN_PAGES);
 	if (!vm->ram_hpa) {
 		printk("hv: cannot allocate %lu MiB of guest RAM (%lu pages free): lower mem=\n",
 		       vm->mem_bytes >> 20, palloc_free_pages());
