@@ -71,23 +71,16 @@ int ckpt_open(struct ckpt_set *ck, sqlite3 *db, bool writable, s64 first_seq,
 		ck->count = count_for(ck, last_seq);
 		return 1;
 	}
-	ck->in_db = writable && sqlite3_exec(db, ckpt_schema, NULL, NULL, NULL) == SQLITE_OK;
-	if (!ck->in_db) {
-		ck->mem = calloc((size_t)count_for(ck, last_seq), sizeof(*ck->mem));
-		if (!ck->mem)
-			return -1;
-	}
-	return 0;
+	/* Built in memory, written to the database in one short transaction
+	 * when complete (ckpt_end): no write lock is held during the build. */
+	ck->persist = writable;
+	ck->mem = calloc((size_t)count_for(ck, last_seq), sizeof(*ck->mem));
+	return ck->mem ? 0 : -1;
 }
 
 int ckpt_begin(struct ckpt_set *ck)
 {
 	ck->count = 0;
-	if (!ck->in_db)
-		return 0;
-	if (sqlite3_exec(ck->db, "BEGIN; DELETE FROM tui_checkpoints;"
-			 " DELETE FROM tui_checkpoint_info;", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
 	return 0;
 }
 
@@ -113,39 +106,57 @@ int ckpt_put(struct ckpt_set *ck, s64 seq, const struct spte_map *m, const void 
 {
 	struct spte_entry *e = malloc((m->count ? m->count : 1) * sizeof(*e));
 	struct ckpt_mem *cm;
-	int rc = 0;
 
-	if (!e)
-		return -1;
+	(void)seq; /* checkpoint ck->count is at ckpt_seq(ck, ck->count) */
+	if (!e || ck->in_db)
+		goto fail;
 	spte_map_export(m, e, true);
-	if (ck->in_db) {
-		rc = put_db(ck, seq, e, m->count, counters);
-		free(e);
-	} else {
-		cm = &ck->mem[ck->count];
-		cm->state = e;
-		cm->live = m->count;
-		cm->counters = malloc(ck->counters_size);
-		if (!cm->counters)
-			return -1;
-		memcpy(cm->counters, counters, ck->counters_size);
-	}
-	if (rc == 0)
-		ck->count++;
-	return rc;
+	cm = &ck->mem[ck->count];
+	cm->counters = malloc(ck->counters_size);
+	if (!cm->counters)
+		goto fail;
+	cm->state = e;
+	cm->live = m->count;
+	memcpy(cm->counters, counters, ck->counters_size);
+	ck->count++;
+	return 0;
+fail:
+	free(e);
+	return -1;
 }
 
+/* Writes the in-memory set into the database, all or nothing. */
+static int persist(struct ckpt_set *ck, s64 last_seq)
+{
+	s64 i;
+	int err;
+
+	if (sqlite3_exec(ck->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	err = sqlite3_exec(ck->db, ckpt_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	      sqlite3_exec(ck->db, "DELETE FROM tui_checkpoints; DELETE FROM tui_checkpoint_info;",
+			   NULL, NULL, NULL) != SQLITE_OK;
+	for (i = 0; !err && i < ck->count; i++)
+		err = put_db(ck, ckpt_seq(ck, i), ck->mem[i].state, ck->mem[i].live,
+			     ck->mem[i].counters);
+	err = err || info_set(ck->db, "version", CKPT_VERSION) ||
+	      info_set(ck->db, "interval", ck->interval) ||
+	      info_set(ck->db, "first_seq", ck->first_seq) ||
+	      info_set(ck->db, "last_seq", last_seq) ||
+	      info_set(ck->db, "counters_size", (s64)ck->counters_size) ||
+	      sqlite3_exec(ck->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+	if (err)
+		sqlite3_exec(ck->db, "ROLLBACK", NULL, NULL, NULL);
+	return err ? -1 : 0;
+}
+
+/* The set is complete; caches it when the database is writable. A database
+ * that cannot take it (busy, full) leaves it in memory: still 0. */
 int ckpt_end(struct ckpt_set *ck, s64 last_seq)
 {
-	if (!ck->in_db)
-		return 0;
-	if (info_set(ck->db, "version", CKPT_VERSION) ||
-	    info_set(ck->db, "interval", ck->interval) ||
-	    info_set(ck->db, "first_seq", ck->first_seq) ||
-	    info_set(ck->db, "last_seq", last_seq) ||
-	    info_set(ck->db, "counters_size", (s64)ck->counters_size))
-		return -1;
-	return sqlite3_exec(ck->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (ck->persist)
+		ck->persisted = persist(ck, last_seq) == 0;
+	return 0;
 }
 
 s64 ckpt_index(const struct ckpt_set *ck, s64 seq)

@@ -3,7 +3,9 @@
  *
  * Checkpoint i is the state BEFORE event first_seq + i * interval: the live
  * SPTEs (struct spte_entry, sorted by sptep) and the counters. They are built
- * by one forward pass on first open and cached in the trace database:
+ * by one forward pass (at open, or in the background: replay.h R6) into
+ * memory, then cached in the trace database in one transaction when the set
+ * is complete (no write lock is held while building):
  *
  *   tui_checkpoints(seq INTEGER PRIMARY KEY,  -- the checkpoint's event
  *                   live INTEGER,             -- number of live SPTEs
@@ -13,7 +15,7 @@
  *                   -- version, interval, first_seq, last_seq, counters_size
  *
  * Blobs are in host byte order; version/counters_size changes rebuild them.
- * When the database is read-only the blobs are kept in memory instead.
+ * When the database is read-only (or busy) the set stays in memory only.
  */
 #ifndef HVTUI_CHECKPOINT_H
 #define HVTUI_CHECKPOINT_H
@@ -34,6 +36,8 @@ struct ckpt_mem {
 struct ckpt_set {
 	sqlite3 *db;               /* trace database (not owned) */
 	bool in_db;                /* blobs live in tui_checkpoints, else in mem */
+	bool persist;              /* write mem into the database when complete */
+	bool persisted;            /* ... and that was done */
 	s64 first_seq;             /* seq of checkpoint 0 */
 	s64 interval;              /* events between checkpoints */
 	s64 count;                 /* checkpoints available */
@@ -47,8 +51,9 @@ struct ckpt_set {
 int ckpt_open(struct ckpt_set *ck, sqlite3 *db, bool writable, s64 first_seq,
 	      s64 last_seq, s64 interval, size_t counters_size);
 int ckpt_begin(struct ckpt_set *ck);
-/* Stores checkpoint for seq (the next multiple of the interval). */
+/* Stores checkpoint for seq (the next multiple of the interval), in memory. */
 int ckpt_put(struct ckpt_set *ck, s64 seq, const struct spte_map *m, const void *counters);
+/* The set is complete: cached in the database if it is writable. */
 int ckpt_end(struct ckpt_set *ck, s64 last_seq);
 /* Index of the checkpoint at or below seq. */
 s64 ckpt_index(const struct ckpt_set *ck, s64 seq);

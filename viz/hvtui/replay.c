@@ -277,17 +277,13 @@ static int build_start(struct replay *r)
 	return 0;
 }
 
-/* Ends the pass; commit keeps the checkpoints (cached), else rolls back. */
-static void build_stop(struct replay *r, bool commit_ok)
+/* Ends the pass (complete or not: an unfinished set is never cached). */
+static void build_stop(struct replay *r)
 {
 	struct ckpt_builder *b = &r->bld;
 
-	if (b->st) {
-		sqlite3_finalize(b->st);
-		b->st = NULL;
-		if (!commit_ok && r->ck.in_db)
-			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	sqlite3_finalize(b->st);
+	b->st = NULL;
 	spte_map_free(&b->map);
 }
 
@@ -331,15 +327,8 @@ static int build_run(struct replay *r, s64 budget, s64 limit, bool progress)
 	/* SQLITE_DONE: the pass is complete. */
 	if (r->ck.count == 0 && ckpt_put(&r->ck, b->next, &b->map, &b->cnt)) /* empty trace */
 		return -1;
-	sqlite3_finalize(b->st);
-	b->st = NULL;
-	if (ckpt_end(&r->ck, r->info.last_seq)) {
-		if (r->ck.in_db)
-			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
-	}
-	build_stop(r, true);
-	return 1;
+	build_stop(r);
+	return ckpt_end(&r->ck, r->info.last_seq) ? -1 : 1; /* cached here (R6) */
 }
 
 static int prepare_statements(struct replay *r)
@@ -383,7 +372,7 @@ static int open_checkpoints(struct replay *r, s64 interval, bool defer, bool wri
 			if (rc == 1 || (defer && rc == 0 && r->ck.count > 0))
 				return 0;
 		}
-		build_stop(r, false);
+		build_stop(r);
 		if (!writable)
 			break;
 		ckpt_close(&r->ck);
@@ -451,32 +440,21 @@ s64 replay_fast_reach(const struct replay *r)
 
 int replay_build(struct replay *r, s64 max_events)
 {
-	s64 interval = r->ck.interval;
 	int rc;
 
 	if (!replay_building(r))
 		return r->bld.failed ? -1 : 1;
 	rc = build_run(r, max_events, replay_build_limit, false);
-	if (rc >= 0)
-		return rc;
-	/* The database would not take them: start again in memory (R6: the
-	 * seeks meanwhile use whatever checkpoint 0 the restart has taken). */
-	build_stop(r, false);
-	if (r->ck.in_db) {
-		ckpt_close(&r->ck);
-		if (ckpt_open(&r->ck, r->db, false, r->info.first_seq, r->info.last_seq, interval,
-			      sizeof(r->cnt)) == 0 && build_start(r) == 0 &&
-		    build_run(r, 1, replay_build_limit, false) >= 0)
-			return 0;
-		build_stop(r, false);
+	if (rc < 0) { /* out of memory: the checkpoints so far stay usable */
+		build_stop(r);
+		r->bld.failed = true;
 	}
-	r->bld.failed = true;
-	return -1;
+	return rc;
 }
 
 void replay_close(struct replay *r)
 {
-	build_stop(r, false); /* an unfinished build is not cached */
+	build_stop(r); /* an unfinished build is not cached */
 	ckpt_close(&r->ck);
 	sqlite3_finalize(r->range_fwd);
 	sqlite3_finalize(r->range_back);

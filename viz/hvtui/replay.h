@@ -53,12 +53,14 @@ struct ev_window {
 
 /* The incremental checkpoint builder (R6). Design: no thread. The builder is
  * one forward SELECT on the replay's own connection, advanced a slice at a
- * time (replay_build) between key presses by the UI loop; the checkpoints
- * go into tui_checkpoints inside one open transaction, which the same
- * connection already reads (so seeks use them at once) and which is
- * committed when the pass completes (a quit before that rolls back: nothing
- * half-built is ever cached). One connection and one thread mean no locks,
- * no SQLITE_BUSY between our own connections and deterministic tests. */
+ * time (replay_build) between key presses by the UI loop. Checkpoints are
+ * kept in memory (24 MiB for 10M events) and usable as soon as each is
+ * taken; the complete set is written to tui_checkpoints in one short
+ * transaction at the end (a quit before that caches nothing, and no write
+ * lock is held while building). One connection and one thread: no locks,
+ * no SQLITE_BUSY between our own connections, deterministic tests. The
+ * price: the build only progresses while the user is not typing, which at
+ * a slice of a few ms per idle poll is nearly all of the time. */
 struct ckpt_builder {
 	sqlite3_stmt *st;             /* the forward pass; NULL: no build under way */
 	struct spte_map map;          /* state before event ev (or before the next row) */
@@ -106,8 +108,7 @@ int replay_open_deferred(struct replay *r, const char *path, s64 interval, char 
 			 size_t errlen);
 /* Advances the background build by at most max_events events. 1 when every
  * checkpoint is there (cached on completion), 0 if more remain, -1 if the
- * build failed (the checkpoints built so far stay usable). A failure while
- * writing the database restarts the build in memory once. */
+ * build failed (out of memory: the checkpoints built so far stay usable). */
 int replay_build(struct replay *r, s64 max_events);
 /* True while a background build is under way. */
 bool replay_building(const struct replay *r);

@@ -221,6 +221,9 @@ static void test_cached_reopen(const char *path, struct replay *ref)
 		replay_close(&r);
 }
 
+static void test_partial_build(const char *path, struct replay *ref, s64 interval,
+			       const char *name);
+
 /* A read-only database without cached checkpoints: they are built into
  * memory, and seeks still agree with the from-start reference. */
 static void test_readonly(const char *fresh)
@@ -241,9 +244,110 @@ static void test_readonly(const char *fresh)
 	for (i = 0; ok && i < 20; i++)
 		ok = replay_seek(&r, random_seq(&r)) == 0 && check_against_ref(&r, &ref, why, sizeof(why));
 	report("replay.readonly_memory_checkpoints", ok, ok ? "checkpoints kept in memory" : why);
-	if (ok)
-		replay_close(&ref);
 	replay_close(&r);
+	if (ok) {
+		test_partial_build(uri, &ref, 300, "replay.partial_build_readonly");
+		replay_close(&ref);
+	}
+}
+
+/* ---- checkpoints built in the background (R6) ------------------------- */
+
+/* Seeks anywhere (most land beyond the built checkpoints), steps both ways
+ * from there, and seeks across the built ones in descending order, each
+ * checked against the from-start reference. */
+static bool partial_seeks(struct replay *r, struct replay *ref, int n, char *why, size_t len)
+{
+	bool ok = true;
+	int i, k, steps;
+	s64 seq, c;
+
+	for (i = 0; ok && i < n; i++) {
+		seq = i % 3 == 0 ? replay_fast_reach(r) + 1 + (s64)(rnd() % 5000) : random_seq(r);
+		ok = replay_seek(r, seq) == 0 && check_against_ref(r, ref, why, len);
+		steps = (int)(rnd() % 1500);
+		for (k = 0; ok && k < steps; k++)
+			ok = replay_step(r, i & 1 ? +1 : -1) >= 0;
+		ok = ok && check_against_ref(r, ref, why, len);
+	}
+	for (c = r->ck.count - 1; ok && c >= 0; c--) {
+		seq = ckpt_seq(&r->ck, c);
+		ok = replay_seek(r, seq) == 0 && check_against_ref(r, ref, why, len) &&
+		     replay_seek(r, seq - 1) == 0 && check_against_ref(r, ref, why, len);
+	}
+	return ok;
+}
+
+/* Opens path with a background build limited to K checkpoints (the test
+ * hook), seeks while it is partial, lets it go on to 2K, seeks again, then
+ * completes it and checks that the set is cached. */
+static void test_partial_build(const char *path, struct replay *ref, s64 interval, const char *name)
+{
+	struct replay r, again;
+	char err[200] = "", why[160] = "", detail[300];
+	s64 k = 5, need, c1 = -1, c2 = -1;
+	bool ok;
+	int rc = 0;
+
+	replay_build_limit = k;
+	ok = replay_open_deferred(&r, path, interval, err, sizeof(err)) == 0;
+	if (!ok) {
+		replay_build_limit = 0;
+		report(name, false, err);
+		return;
+	}
+	need = (r.info.last_seq - r.info.first_seq) / r.ck.interval + 1;
+	ok = replay_building(&r) && r.ck.count == 1 && need > 2 * k &&
+	     check_against_ref(&r, ref, why, sizeof(why));
+	ok = ok && replay_build(&r, 1 << 30) == 0 && (c1 = r.ck.count) == k &&
+	     replay_fast_reach(&r) < r.info.last_seq && partial_seeks(&r, ref, 24, why, sizeof(why));
+	replay_build_limit = 2 * k;
+	ok = ok && replay_build(&r, 1 << 30) == 0 && (c2 = r.ck.count) == 2 * k &&
+	     partial_seeks(&r, ref, 12, why, sizeof(why));
+	replay_build_limit = 0;
+	while (ok && (rc = replay_build(&r, 777)) == 0)
+		;
+	ok = ok && rc == 1 && !replay_building(&r) && r.ck.count == need &&
+	     replay_fast_reach(&r) == r.info.last_seq && partial_seeks(&r, ref, 12, why, sizeof(why));
+	snprintf(detail, sizeof(detail), "limit %lld then %lld of %lld checkpoints (counts %lld, %lld):"
+		 " seeks beyond the built ones, steps both ways, then complete %s",
+		 (long long)k, (long long)(2 * k), (long long)need, (long long)c1, (long long)c2,
+		 why);
+	report(name, ok, detail);
+	replay_close(&r);
+	if (strstr(path, "mode=ro"))
+		return; /* read-only: built in memory, nothing to cache */
+	/* Complete: the set is cached (a deferred open builds nothing). */
+	if (replay_open_deferred(&again, path, interval, err, sizeof(err)) == 0) {
+		ok = !replay_building(&again) && again.ck.count == need;
+		replay_close(&again);
+	} else {
+		ok = false;
+	}
+	report("replay.partial_build_cached", ok, ok ? "a completed background build is cached" : err);
+}
+
+/* A session that ends mid-build caches nothing and keeps the previous set:
+ * the build's transaction is rolled back. */
+static void test_partial_quit(const char *path, s64 cached_interval)
+{
+	struct replay r;
+	char err[200] = "";
+	bool ok;
+
+	replay_build_limit = 3;
+	ok = replay_open_deferred(&r, path, cached_interval + 100, err, sizeof(err)) == 0 &&
+	     replay_building(&r) && replay_build(&r, 1 << 30) == 0 && r.ck.count == 3;
+	replay_build_limit = 0;
+	if (ok)
+		replay_close(&r);
+	ok = ok && replay_open_deferred(&r, path, cached_interval, err, sizeof(err)) == 0;
+	if (ok) {
+		ok = !replay_building(&r) && r.ck.in_db;
+		replay_close(&r);
+	}
+	report("replay.partial_build_quit", ok, ok ? "quit mid-build: nothing cached, the previous"
+	       " set kept" : err);
 }
 
 static void test_bad_inputs(void)
@@ -293,6 +397,8 @@ int main(int argc, char **argv)
 	test_checkpoint_edges(&r, &ref);
 	test_ends(&r, &ref);
 	test_cached_reopen(argv[1], &ref);
+	test_partial_build(argv[1], &ref, 700, "replay.partial_build_seeks");
+	test_partial_quit(argv[1], 700);
 	replay_close(&r);
 	replay_close(&ref);
 	return failures ? 1 : 0;
