@@ -69,5 +69,13 @@ CHECKS += huge-qemu
 check-huge-qemu: $(GUEST_BUILD)/touch1g.elf $(BUILD)/hv.elf $(BUILD)/hvtrace
 	@bash guests/huge-check.sh
 
-.PHONY: check-huge-qemu
+# bench-trace-overhead: guests/zaploop's own TSC-timed fault/zap loop under
+# hv, traced and untraced (run-qemu.sh -T), medians of 7 runs each
+# (guests/trace-overhead-bench.sh says what each side includes).
+BENCHES += trace-overhead
+
+bench-trace-overhead: $(GUEST_BUILD)/zaploop.elf $(BUILD)/hv.elf $(BUILD)/hvtrace
+	@bash guests/trace-overhead-bench.sh
+
+.PHONY: check-huge-qemu bench-trace-overhead
 # ---- end of the huge-pages / trace-overhead block -------------------------
