@@ -16,17 +16,83 @@ const int app_nr_speeds = (int)(sizeof(app_speeds) / sizeof(app_speeds[0]));
 
 /* Steps at most this far one event at a time; farther moves seek (R4). */
 #define STEP_LIMIT 4096
+/* Events per background build slice: 3-10 ms, so a key waits no longer. */
+#define BUILD_SLICE 16384
+/* A seek this far past the furthest built checkpoint replays forward from
+ * it (about 0.1 s); farther, it waits for the build, showing progress. */
+#define REPLAY_AHEAD_MAX (1 << 18)
 
-int app_open(struct app *a, const char *path, s64 interval, char *err, size_t errlen)
+static void app_init(struct app *a, const char *path)
 {
 	int i;
 
 	memset(a, 0, sizeof(*a));
 	a->path = path;
 	a->speed = 3;
+	a->build_pct = -1;
 	for (i = 0; i < 26; i++)
 		a->marks[i] = -1;
+}
+
+int app_open(struct app *a, const char *path, s64 interval, char *err, size_t errlen)
+{
+	app_init(a, path);
 	return replay_open(&a->r, path, interval, err, errlen);
+}
+
+int app_open_interactive(struct app *a, const char *path, s64 interval, char *err,
+			 size_t errlen)
+{
+	app_init(a, path);
+	return replay_open_deferred(&a->r, path, interval, err, errlen);
+}
+
+static int build_pct(const struct app *a)
+{
+	s64 done, total;
+
+	replay_build_progress(&a->r, &done, &total);
+	return total > 0 ? (int)(done * 100 / total) : 100;
+}
+
+int app_background(struct app *a)
+{
+	int pct;
+
+	if (!replay_building(&a->r))
+		return RD_NONE;
+	if (replay_build(&a->r, BUILD_SLICE) < 0) {
+		app_message(a, true, "checkpoint build failed (out of memory?): far seeks replay"
+			    " from the last of %lld checkpoints", (long long)a->r.ck.count);
+		return RD_SCREEN;
+	}
+	pct = replay_building(&a->r) ? build_pct(a) : 100;
+	if (pct == a->build_pct)
+		return RD_NONE;
+	a->build_pct = pct;
+	return RD_SCREEN;
+}
+
+/* Before a seek to seq far past the checkpoints built so far: runs the
+ * build up to seq, reporting progress through a->wait. false if the user
+ * cancelled (the cursor stays). */
+static bool wait_for_checkpoints(struct app *a, s64 seq)
+{
+	s64 done, total;
+
+	while (replay_building(&a->r) && seq > replay_fast_reach(&a->r) + REPLAY_AHEAD_MAX) {
+		if (replay_build(&a->r, BUILD_SLICE) < 0)
+			break; /* seek from the furthest checkpoint there is */
+		replay_build_progress(&a->r, &done, &total);
+		if (a->wait && a->wait(a, done, total)) {
+			app_message(a, false, "seek to %lld cancelled: checkpoints built up to %lld"
+				    " (%d%%)", (long long)seq, (long long)replay_fast_reach(&a->r),
+				    build_pct(a));
+			return false;
+		}
+	}
+	a->build_pct = replay_building(&a->r) ? build_pct(a) : 100;
+	return true;
 }
 
 void app_close(struct app *a)
@@ -46,6 +112,8 @@ void app_message(struct app *a, bool error, const char *fmt, ...)
 
 int app_goto(struct app *a, s64 seq)
 {
+	if (!wait_for_checkpoints(a, seq))
+		return RD_SCREEN;
 	if (replay_seek(&a->r, seq)) {
 		app_message(a, true, "seek to %lld failed: %s", (long long)seq,
 			    sqlite3_errmsg(a->r.db));

@@ -41,12 +41,27 @@ struct app {
 	bool help;                  /* the help screen is shown */
 	char msg[200];              /* one-line message for the status bar */
 	bool msg_error;             /* msg is an error */
+	int build_pct;              /* checkpoint build progress last shown */
+	/* Called while a seek waits for the background checkpoint build, with
+	 * the builder's progress; returns true to cancel the seek. NULL: wait
+	 * silently (headless modes never build in the background). */
+	bool (*wait)(struct app *a, s64 done, s64 total);
 };
 
 extern const int app_speeds[];  /* events per second while playing */
 extern const int app_nr_speeds;
 
+/* Opens the trace; checkpoints are built before it returns (deterministic:
+ * tests, --keys/--dump, --state, benches). */
 int app_open(struct app *a, const char *path, s64 interval, char *err, size_t errlen);
+/* The interactive open: the first screen can be drawn at once and the
+ * checkpoints are built by app_background() (replay.h R6). */
+int app_open_interactive(struct app *a, const char *path, s64 interval, char *err,
+			 size_t errlen);
+/* One slice (a few ms) of the background checkpoint build, for the UI loop
+ * to call while no key is pending. RD_SCREEN when the progress shown in the
+ * title changed, RD_NONE otherwise (also when there is nothing to build). */
+int app_background(struct app *a);
 void app_close(struct app *a);
 void app_message(struct app *a, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 	struct app a;
 	const char *db;
 	char err[512];
+	bool interactive;
 	int rc;
 
 	parse_args(argc, argv, &o);
@@ -307,7 +308,10 @@ int main(int argc, char **argv)
 	}
 	if (isatty(2))
 		replay_progress = show_progress;
-	if (app_open(&a, db, o.interval, err, sizeof(err))) {
+	/* Interactive: the first screen at once, checkpoints built in the
+	 * background (replay.h R6). Headless modes build them first. */
+	interactive = o.state_seq < 0 && !o.dump && !o.keys;
+	if ((interactive ? app_open_interactive : app_open)(&a, db, o.interval, err, sizeof(err))) {
 		fprintf(stderr, "hvtui: %s: %s\n", db, err);
 		return 1;
 	}

@@ -128,6 +128,43 @@ static void redraw(struct app *a, struct canvas *c)
 	refresh();
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static struct canvas *wait_canvas; /* the screen, for wait_progress */
+
+/* app->wait: a seek is waiting for the background checkpoint build. Shows
+ * a progress line (at most every 50 ms) and polls the keyboard: Esc or q
+ * cancels the seek. Other keys typed meanwhile are dropped. */
+static bool wait_progress(struct app *a, s64 done, s64 total)
+{
+	static double last;
+	double t = now_ms();
+	bool cancel = false;
+	int ch;
+
+	if (t - last >= 50) {
+		last = t;
+		app_message(a, false, "seek waits for the checkpoint index: %lld%% of %lld events"
+			    " (Esc cancels)", (long long)(total ? done * 100 / total : 100),
+			    (long long)total);
+		redraw(a, wait_canvas);
+	}
+	nodelay(stdscr, TRUE);
+	while ((ch = getch()) != ERR)
+		cancel |= ch == 27 || ch == 'q';
+	nodelay(stdscr, FALSE);
+	if (!cancel && !stop_signal)
+		return false;
+	a->msg[0] = 0;
+	return true;
+}
+
 /* While playing: wait this long between ticks, stepping this many events. */
 static int play_timeout(const struct app *a, long *steps)
 {
@@ -142,7 +179,9 @@ static int play_timeout(const struct app *a, long *steps)
 int term_run(struct app *a)
 {
 	struct canvas c = { 0 };
-	int rd = RD_SCREEN, ch;
+	int rd = RD_SCREEN, ch, wait;
+	double last_tick;
+	bool building;
 	long steps;
 
 	install_signals();
@@ -156,16 +195,33 @@ int term_run(struct app *a)
 	set_escdelay(25);
 	init_styles();
 	canvas_init(&c, 1, 1);
+	wait_canvas = &c;
+	a->wait = wait_progress;
+	/* The background checkpoint build (replay.h R6) runs here, a slice of a
+	 * few ms whenever no key is pending: getch does not block while it is
+	 * under way, and the play timer is kept by the clock instead. */
+	last_tick = now_ms();
 	while (!(rd & RD_QUIT) && !stop_signal) {
 		if (rd & RD_SCREEN)
 			redraw(a, &c);
-		timeout(play_timeout(a, &steps));
+		wait = play_timeout(a, &steps);
+		building = replay_building(&a->r);
+		timeout(building ? 0 : wait);
 		ch = getch();
-		if (ch == ERR)
-			rd = app_play_tick(a, steps);
-		else if ((ch = translate_key(ch)) >= 0)
-			rd = keys_dispatch(a, ch);
+		rd = RD_NONE;
+		if (ch != ERR) {
+			if ((ch = translate_key(ch)) >= 0)
+				rd = keys_dispatch(a, ch);
+			continue;
+		}
+		if (building)
+			rd = app_background(a);
+		if (!building || now_ms() - last_tick >= wait) {
+			last_tick = now_ms();
+			rd |= app_play_tick(a, steps);
+		}
 	}
+	a->wait = NULL;
 	canvas_free(&c);
 	term_restore();
 	return 0;

@@ -52,7 +52,9 @@ static void draw_title(struct app *a, struct canvas *c)
 	if (a->filter.where[0])
 		col = canvas_printf(c, 0, col, ST_TITLE, "  [filter %s]", a->filter.text);
 	if (a->playing)
-		canvas_printf(c, 0, col, ST_TITLE, "  [play %d/s]", app_speeds[a->speed]);
+		col = canvas_printf(c, 0, col, ST_TITLE, "  [play %d/s]", app_speeds[a->speed]);
+	if (replay_building(&a->r)) /* R6: checkpoints still being built */
+		canvas_printf(c, 0, col, ST_TITLE, "  [indexing %d%%]", a->build_pct < 0 ? 0 : a->build_pct);
 	canvas_style_row(c, 0, ST_TITLE);
 }
 
