@@ -4,7 +4,8 @@
  *
  * The guest maps the region again at WINDOW (512 GiB, PML4 slot 1) with
  * one 1 GiB page when CPUID 0x80000001 EDX[26] (Page1GB) says it can,
- * else with 512 pages of 2 MiB, and does all its touching through that
+ * else (or with "pagesize=2m", which also makes the boot identity map use
+ * 2 MiB pages) with 512 pages of 2 MiB, and does all its touching through that
  * window. Each phase writes one word per stride at its own offset (so the
  * phases never overwrite each other), framed by HC_MARKER records:
  *
@@ -136,7 +137,8 @@ static void phase_zap(void)
 
 int main(void)
 {
-	bool gig = cpu_has_1g();
+	const char *ps = guest_arg("pagesize");
+	bool gig = cpu_has_1g() && !(ps && ps[0] == '2');
 
 	pages_4k = guest_arg_u64("pages", 4096);
 	if (pages_4k > 262144)
