@@ -79,11 +79,14 @@ int app_background(struct app *a)
 static bool wait_for_checkpoints(struct app *a, s64 seq)
 {
 	s64 done, total;
+	bool waited = false;
 
 	while (replay_building(&a->r) && seq > replay_fast_reach(&a->r) + REPLAY_AHEAD_MAX) {
 		if (replay_build(&a->r, BUILD_SLICE) < 0)
 			break; /* seek from the furthest checkpoint there is */
 		replay_build_progress(&a->r, &done, &total);
+		a->build_pct = build_pct(a);
+		waited = true;
 		if (a->wait && a->wait(a, done, total)) {
 			app_message(a, false, "seek to %lld cancelled: checkpoints built up to %lld"
 				    " (%d%%)", (long long)seq, (long long)replay_fast_reach(&a->r),
@@ -92,6 +95,8 @@ static bool wait_for_checkpoints(struct app *a, s64 seq)
 		}
 	}
 	a->build_pct = replay_building(&a->r) ? build_pct(a) : 100;
+	if (waited)
+		a->msg[0] = 0; /* the progress line */
 	return true;
 }
 

@@ -192,6 +192,40 @@ else
 	fail tmux.sigint_clean "not started"
 fi
 
+# Interactive open without cached checkpoints (replay.h R6): the screen comes
+# up at once, G lands on the last event while the index is built between
+# key presses, and the completed set is cached in the database.
+BG=$T/background.db
+cp "$DB" "$BG"
+sqlite3 "$BG" "DROP TABLE IF EXISTS tui_checkpoints; DROP TABLE IF EXISTS tui_checkpoint_info"
+LAST=$(q "SELECT max(seq) FROM events")
+NCK=$(q "SELECT (max(seq) - min(seq)) / 200 + 1 FROM events")
+run_in_pane "$HVTUI --interval 200 $BG"
+if wait_for "seq 0/"; then
+	tm send-keys -t t G
+	for ((i = 0; i < 200; i++)); do
+		tm capture-pane -p -t t | head -1 | grep -q "indexing" || break
+		sleep 0.1
+	done
+	if wait_for "seq $LAST/$LAST" && ! tm capture-pane -p -t t | head -1 | grep -q indexing; then
+		tm send-keys -t t q
+		wait_for_rc
+		got=$(sqlite3 -readonly "$BG" "SELECT (SELECT count(*) FROM tui_checkpoints) || ' ' ||
+			(SELECT value FROM tui_checkpoint_info WHERE key = 'interval')" 2>/dev/null)
+		if [ "$got" = "$NCK 200" ]; then
+			pass tmux.background_index "G -> seq $LAST; $NCK checkpoints built in the background and cached"
+		else
+			fail tmux.background_index "cached checkpoints/interval: '$got', expected '$NCK 200'"
+		fi
+	else
+		fail tmux.background_index "G or the index did not finish"; tm capture-pane -p -t t | head -2 | sed 's/^/# /'
+		tm send-keys -t t q
+		wait_for_rc
+	fi
+else
+	fail tmux.background_index "not started"
+fi
+
 check_error() { # name file expected-text
 	run_in_pane "$HVTUI $2"
 	if wait_for_rc && tm capture-pane -p -t t | grep -q "^HVTUI_RC=[1-9]" &&
