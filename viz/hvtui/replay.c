@@ -1,9 +1,10 @@
 /*
- * replay.c: the replay model (see replay.h for the invariants R1..R5).
+ * replay.c: the replay model (see replay.h for the invariants R1..R6).
  *
  *   open ──► checkpoints cached? ──no──► one forward pass, snapshot every
- *                 │ yes                  interval events (R4)
- *                 ▼
+ *                 │ yes                  interval events (R4); deferred open:
+ *                 │                      only checkpoint 0 now, the rest in
+ *                 ▼                      replay_build() slices (R6)
  *   restore checkpoint 0, replay to the first event: cursor = first_seq
  *
  *   step +1: apply(event cursor+1)  (new value)      replay_step()
