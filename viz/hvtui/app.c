@@ -18,9 +18,10 @@ const int app_nr_speeds = (int)(sizeof(app_speeds) / sizeof(app_speeds[0]));
 #define STEP_LIMIT 4096
 /* Events per background build slice: 3-10 ms, so a key waits no longer. */
 #define BUILD_SLICE 16384
-/* A seek this far past the furthest built checkpoint replays forward from
- * it (about 0.1 s); farther, it waits for the build, showing progress. */
-#define REPLAY_AHEAD_MAX (1 << 18)
+/* A seek up to this many intervals past the furthest built checkpoint
+ * replays forward from it (about 0.1 s at the default interval); farther,
+ * it waits for the build, showing progress. */
+#define REPLAY_AHEAD_CKPTS 4
 
 static void app_init(struct app *a, const char *path)
 {
@@ -78,13 +79,17 @@ int app_background(struct app *a)
  * cancelled (the cursor stays). */
 static bool wait_for_checkpoints(struct app *a, s64 seq)
 {
-	s64 done, total;
+	s64 done, total, before;
 	bool waited = false;
 
-	while (replay_building(&a->r) && seq > replay_fast_reach(&a->r) + REPLAY_AHEAD_MAX) {
+	while (replay_building(&a->r) &&
+	       seq > replay_fast_reach(&a->r) + REPLAY_AHEAD_CKPTS * a->r.ck.interval) {
+		replay_build_progress(&a->r, &before, &total);
 		if (replay_build(&a->r, BUILD_SLICE) < 0)
 			break; /* seek from the furthest checkpoint there is */
 		replay_build_progress(&a->r, &done, &total);
+		if (done == before)
+			break; /* held (replay_build_limit): no use waiting */
 		a->build_pct = build_pct(a);
 		waited = true;
 		if (a->wait && a->wait(a, done, total)) {

@@ -1,7 +1,8 @@
 /*
  * test_ui.c: table-driven unit tests of hvtui's pieces around the model
  * (ASan/UBSan): the filter/search language against hand-written SQL on the
- * fixture, SPTE and error-code decoding, the --keys notation, the key table.
+ * fixture, SPTE and error-code decoding, the --keys notation, the key table,
+ * a seek that waits for (or cancels the wait for) the background index.
  *
  *   test_ui FIXTURE.db
  */
@@ -117,6 +118,65 @@ static void test_help(void)
 	report("ui.help_from_key_table", ok && seen_j && seen_q, "every bound key, aliases grouped");
 }
 
+/* ---- a seek during the background checkpoint build (replay.h R6) -------- */
+
+static int wait_calls;
+static int cancel_at; /* the wait hook cancels on this call (0: never) */
+
+static bool count_wait(struct app *a, s64 done, s64 total)
+{
+	return ++wait_calls == cancel_at || done > total;
+}
+
+/* The fixture read-only (checkpoints in memory, nothing cached), interval
+ * 200: a far seek waits for the build through the hook and lands where a
+ * seek on a complete set lands; a cancelled one leaves the cursor. */
+static void test_seek_waits(const char *path)
+{
+	struct app a;
+	struct replay ref;
+	char uri[512], err[200] = "", detail[200];
+	s64 target;
+	bool ok;
+
+	snprintf(uri, sizeof(uri), "file:%s?mode=ro", path);
+	ok = app_open_interactive(&a, uri, 200, err, sizeof(err)) == 0;
+	if (!ok) {
+		report("ui.seek_waits_for_index", false, err);
+		return;
+	}
+	ok = replay_open(&ref, uri, 200, err, sizeof(err)) == 0;
+	target = a.r.info.last_seq - 7;
+	a.wait = count_wait;
+	ok = ok && replay_building(&a.r) && app_goto(&a, target) == RD_SCREEN &&
+	     a.r.cursor == target && wait_calls > 0 && !a.msg[0] &&
+	     replay_seek(&ref, target) == 0 && ref.map.count == a.r.map.count &&
+	     !memcmp(&ref.cnt, &a.r.cnt, sizeof(ref.cnt));
+	snprintf(detail, sizeof(detail), "goto %lld waited (%d progress calls), state as on a"
+		 " complete set %s", (long long)target, wait_calls, err);
+	report("ui.seek_waits_for_index", ok, detail);
+	if (ref.db)
+		replay_close(&ref);
+	app_close(&a);
+
+	wait_calls = 0;
+	cancel_at = 1;
+	ok = app_open_interactive(&a, uri, 200, err, sizeof(err)) == 0;
+	if (ok) {
+		a.wait = count_wait;
+		ok = app_goto(&a, a.r.info.last_seq) == RD_SCREEN && wait_calls == 1 &&
+		     a.r.cursor == a.r.info.first_seq && strstr(a.msg, "cancelled") &&
+		     replay_building(&a.r);
+		while (ok && replay_building(&a.r))
+			app_background(&a);
+		ok = ok && app_goto(&a, a.r.info.last_seq) == RD_SCREEN && wait_calls == 1 &&
+		     a.r.cursor == a.r.info.last_seq;
+		app_close(&a);
+	}
+	report("ui.seek_wait_cancel", ok, ok ? "cancel leaves the cursor; after app_background"
+	       " completes, the seek needs no wait" : err);
+}
+
 int main(int argc, char **argv)
 {
 	sqlite3 *db;
@@ -132,6 +192,7 @@ int main(int argc, char **argv)
 	test_decode();
 	test_key_script();
 	test_help();
+	test_seek_waits(argv[1]);
 	sqlite3_close(db);
 	return failures ? 1 : 0;
 }
