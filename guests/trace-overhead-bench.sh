@@ -25,15 +25,15 @@
 # once; RAM is anonymous and no collector runs. So the ratio is the cost of
 # storing and collecting the records, not of building them.
 #
-# The guest spins settle=1500 million TSC cycles before its loop so the
-# collector has attached (before that hv drops what overflows its ring).
-# A traced run whose collector lost records does not count; two such runs
-# end the bench with an error.
+# In a traced run the guest waits for HC_INFO_TRACE_ATTACHED before its
+# loop (until a collector attaches, hv drops what overflows its ring). A
+# traced run whose collector still lost records does not count; two such
+# runs end the bench with an error.
 set -u
 RUNS=${RUNS:-7} ROUNDS=${ROUNDS:-60} PAGES=${PAGES:-512}
 OUT=build/trace-bench
 mkdir -p "$OUT"
-ARGS="settle=1500 rounds=$ROUNDS pages=$PAGES"
+ARGS="rounds=$ROUNDS pages=$PAGES"
 traced=() untraced=() lost=0 records=0
 
 # One run; prints the loop time in seconds, or nothing if it is unusable.

@@ -11,9 +11,10 @@
  *   zaploop: rounds=R pages=N tsc=CYCLES bad=B
  *
  * where CYCLES is the TSC time of the whole loop (no boot, no set-up).
- * "settle=M" first spins M million TSC cycles (default 0) without exits,
- * so a trace collector has attached before the loop starts (until then
- * hv drops what does not fit in its ring instead of waiting).
+ * When hv traces (a trace_key= on the command line) the guest first waits
+ * until HC_INFO_TRACE_ATTACHED says a collector drains hv's rings: until
+ * then hv drops what does not fit in a ring instead of waiting, and the
+ * traced loop would not be a traced one.
  * Natively (no hypercalls) the loop only writes and reads.
  */
 #include "guest.h"
@@ -23,6 +24,32 @@ static inline u64 rdtsc(void)
 	u32 lo, hi;
 	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
 	return ((u64)hi << 32) | lo;
+}
+
+static void spin_cycles(u64 cycles)
+{
+	for (u64 end = rdtsc() + cycles; rdtsc() < end;)
+		__asm__ volatile("pause");
+}
+
+/*
+ * Wait (at most about 30e9 TSC cycles) for the trace collector. Each poll
+ * is a hypercall exit, i.e. trace records of its own, so polls are ~20e6
+ * cycles apart: far fewer records than a ring holds.
+ */
+static bool wait_collector(void)
+{
+	u64 t0 = rdtsc();
+
+	for (int i = 0; i < 1500; i++) {
+		if (hc_info(HC_INFO_TRACE_ATTACHED) == 1) {
+			printf("zaploop: trace collector attached after %lu Mcycles\n",
+			       (rdtsc() - t0) / 1000000);
+			return true;
+		}
+		spin_cycles(20000000);
+	}
+	return false;
 }
 
 /* One round: write, read back (returns bad reads), zap. */
@@ -48,8 +75,8 @@ int main(void)
 		return check_exit_code();
 	if (guest_hv())
 		CHECK_EQ("zaploop_dirty_log", hc_dirty_log_enable(0, true), 0);
-	for (u64 end = rdtsc() + guest_arg_u64("settle", 0) * 1000000; rdtsc() < end;)
-		__asm__ volatile("pause");
+	if (guest_hv() && guest_arg("trace_key"))
+		CHECK("zaploop_collector", wait_collector());
 	u64 bad = 0, t0 = rdtsc();
 	for (u64 r = 0; r < rounds; r++)
 		bad += round_once(base, pages, r);

@@ -69,6 +69,7 @@ static s64 hc_info(struct vcpu *v, const struct hc_args *a)
 	case HC_INFO_AD_ENABLED:
 		mmu_describe_format(vm->mmu, &f);
 		return f.accessed_mask != 0;
+	case HC_INFO_TRACE_ATTACHED: return trace_collector_attached();
 	default:                 return HC_EINVAL;
 	}
 }

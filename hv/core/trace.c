@@ -95,6 +95,13 @@ void trace_finish(struct vm *vm)
 	}
 }
 
+/* Until a collector attaches, a full ring drops records instead of waiting:
+ * a guest that times a traced run waits for this first (HC_INFO). */
+bool trace_collector_attached(void)
+{
+	return desc && READ_ONCE(desc->consumer_attached);
+}
+
 /* ---- env.h's trace functions (used by the MMU and by the core) ---- */
 
 u64 env_trace_reserve(void)

@@ -16,6 +16,7 @@ struct boot_config;
 
 void trace_init(struct vm *vm, const struct boot_config *cfg);
 void trace_finish(struct vm *vm);
+bool trace_collector_attached(void);   /* a collector drains the rings now */
 
 void trace_exit(struct vcpu *v, const struct exit_info *e);
 void trace_hypercall(struct vcpu *v, u64 nr, u64 a0, u64 a1, s64 result);

@@ -56,6 +56,8 @@ enum hc_nr {
 #define HC_INFO_VENDOR     3   /* 1 = VMX, 2 = SVM */
 #define HC_INFO_MEM_BYTES  4   /* guest RAM size */
 #define HC_INFO_AD_ENABLED 5   /* 1 if the TDP MMU uses hardware A/D bits */
+#define HC_INFO_TRACE_ATTACHED 6  /* 1 if a trace collector drains hv's rings
+                                     (0: tracing off or no collector yet) */
 
 /* Results. */
 #define HC_OK       0
