@@ -27,6 +27,8 @@ GUESTS=(
 	"stress|0|-m 32M -smp 4|vcpus=4|TEST stress_cpu3 PASS"
 	"badcall|0|-m 32M||not under hvlab, skipping"
 	"memslot|0|-m 32M||not under hvlab, skipping"
+	"touch1g|0|-m 2112M|pagesize=2m|TEST touch1g_identity PASS"
+	"zaploop|0|-m 32M||TEST zaploop PASS"
 )
 
 run_one() {
