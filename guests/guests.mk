@@ -72,7 +72,8 @@ check-huge-qemu: $(GUEST_BUILD)/touch1g.elf $(BUILD)/hv.elf $(BUILD)/hvtrace
 	@bash guests/huge-check.sh
 
 # bench-trace-overhead: guests/zaploop's own TSC-timed fault/zap loop under
-# hv, traced and untraced (run-qemu.sh -T), medians of 7 runs each
+# hv, traced and untraced (run-qemu.sh -T), on an instruction clock (icount)
+# and on the host clock
 # (guests/trace-overhead-bench.sh says what each side includes).
 BENCHES += trace-overhead
 

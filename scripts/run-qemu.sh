@@ -45,6 +45,9 @@ RAM=$(( MEM + 64 > 256 ? MEM + 64 : 256 ))
 RAM=${RAM}M
 
 accel="-accel tcg,thread=multi"
+# HVLAB_ICOUNT=SHIFT: one TCG thread with -icount shift=SHIFT, so time (and
+# the TSC) counts guest instructions, not host time (bench-trace-overhead).
+[ -n "${HVLAB_ICOUNT:-}" ] && accel="-accel tcg,thread=single -icount shift=$HVLAB_ICOUNT"
 nested=$(cat /sys/module/kvm_intel/parameters/nested /sys/module/kvm_amd/parameters/nested 2>/dev/null | head -1)
 if [ -w /dev/kvm ] && [[ "$nested" == Y || "$nested" == 1 ]] && [ "${HVLAB_NO_KVM:-}" = "" ]; then
 	accel="-accel kvm"; [ "$CPU" = max ] && CPU=host
