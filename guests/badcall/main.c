@@ -58,6 +58,23 @@ static void bad_slots(void)
 	CHECK_RC("badcall_info_selector", hc_info(999), HC_EINVAL);
 }
 
+/* fatal=1: behave like a program whose hypercall fails, not like a test of
+ * the error paths: one console write from a buffer outside RAM, and on the
+ * error, a message and exit status 2. The run then ends non-zero with hv's
+ * own line naming the failed hypercall (hv/test/qemu-tests.sh). */
+static int fail_like_a_program(void)
+{
+	long rc = hc_call(HC_CONSOLE_WRITE, GARBAGE_PTR, 16, 0, 0);
+
+	if (rc >= 0) {
+		printf("badcall: console write from gpa %#lx succeeded (%ld)?\n",
+		       (unsigned long)GARBAGE_PTR, rc);
+		return 1;
+	}
+	printf("badcall: fatal: console write failed: %ld (%s); giving up\n", rc, hc_strerror(rc));
+	return 2;
+}
+
 int main(void)
 {
 	if (!guest_hv()) {
@@ -70,5 +87,7 @@ int main(void)
 	long rc = hc_call(HC_CONSOLE_WRITE, GARBAGE_PTR, 4096, 0, 0);
 	CHECKF("badcall_console_garbage", rc < 0, "garbage pointer: got %ld (%s)", rc, hc_strerror(rc));
 	printf("badcall: every malformed hypercall came back; hv is still running\n");
+	if (guest_arg("fatal"))
+		return fail_like_a_program();
 	return check_exit_code();
 }

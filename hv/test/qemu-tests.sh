@@ -36,6 +36,7 @@ run triple 112 '^hv: guest triple fault' -T -g triple
 # Malformed hypercalls: the guest checks every error code (and exits 0 if
 # all are right); hv reports the first failure of each number.
 run badcall 0 '^hv: vCPU 0: hypercall 1 \(console_write\) .* failed with -14' -T -g badcall
+run badcall_fatal 2 '^hv: vCPU 0: hypercall 1 \(console_write\) .* failed with -14' -T -g badcall -a fatal=1
 run unbacked 112 '^hv: guest touched unbacked gpa 0x[0-9a-f]+ at rip 0x' -T -g unbacked
 # mmu_check=1: hv checks every MMU invariant after the guest is done.
 run touch 0 '^hv: mmu_check: every MMU invariant holds' -T -g touch -a mmu_check=1
