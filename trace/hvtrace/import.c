@@ -50,7 +50,10 @@ static int run_schema(sqlite3 *db, int indexes)
 
 static int build(sqlite3 *db, struct hvt_reader *r, const char *src)
 {
-	if (exec(db, "PRAGMA page_size=65536; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+	/* 16 KiB pages: the events(type) index takes its rows at a few insertion
+	 * points inside pages, and every insert shifts the rest of the page's cell
+	 * array; 64 KiB pages cost 8% more instructions (callgrind, 300K events). */
+	if (exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
 		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536; "
 		     "PRAGMA temp_store=MEMORY; PRAGMA threads=2; BEGIN") ||
 	    run_schema(db, 0))
