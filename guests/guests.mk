@@ -82,3 +82,17 @@ bench-trace-overhead: $(GUEST_BUILD)/zaploop.elf $(BUILD)/hv.elf $(BUILD)/hvtrac
 
 .PHONY: check-huge-qemu bench-trace-overhead
 # ---- end of the huge-pages / trace-overhead block -------------------------
+
+# ---- permission matrix (issue #4) -----------------------------------------
+# check-pmatrix: guests/pmatrix (every PTE-bit combination at one level x
+# CR0.WP/EFER.NXE/CR4.SMEP/SMAP x read/write/fetch from ring 0 and 3, checked
+# against an in-guest model of SDM 4.6-4.8) natively on QEMU, under hv
+# mmu=tdp and mmu=shadow on QEMU and on Bochs; each run passes all its groups
+# and the digests of the runs on one platform are equal (guests/pmatrix/check.sh).
+CHECKS += pmatrix
+
+check-pmatrix: $(GUEST_BUILD)/pmatrix.elf $(BUILD)/hv.elf
+	@bash guests/pmatrix/check.sh
+
+.PHONY: check-pmatrix
+# ---- end of the permission-matrix block -----------------------------------
