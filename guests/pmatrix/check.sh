@@ -70,7 +70,7 @@ run_native() {
 
 run_qemu_hv() {
 	local mmu=$1 log=$base/qemu_$1.log t0=$SECONDS rc
-	bash scripts/run-qemu.sh -g pmatrix -m "$mmu" -T -t 60 -o "$base/qemu_$mmu" \
+	bash scripts/run-qemu.sh -g pmatrix -m "$mmu" -T -t 90 -o "$base/qemu_$mmu" \
 		-a "$QEMU_ARGS" >"$log" 2>&1
 	rc=$?
 	judge "qemu_$mmu" "$rc" "$log" $((SECONDS - t0))
@@ -84,7 +84,7 @@ run_bochs_hv() {
 		result "bochs_$mmu" FAIL "mkiso failed (log $log)"
 		return
 	fi
-	bash scripts/run-bochs.sh -q -t 90 -d "$dir" "$dir/hvlab.iso" >>"$log" 2>&1
+	bash scripts/run-bochs.sh -q -t 120 -d "$dir" "$dir/hvlab.iso" >>"$log" 2>&1
 	rc=$?
 	cat "$dir/com1.txt" >>"$log" 2>/dev/null
 	judge "bochs_$mmu" "$rc" "$log" $((SECONDS - t0))
