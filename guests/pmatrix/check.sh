@@ -28,8 +28,9 @@
 #          run of the whole set takes ~3.5 min, over the 60 s budget)
 # idless=skip leaves out supervisor fetches under CR4.SMAP with EFER.NXE=0
 # and CR4.SMEP=0: hv with mmu=shadow gets those #PFs without the I/D bit and
-# takes them for reads (a known hv bug outside the MMU, see main.c), so they
-# are out of the registered check until hv forces EFER.NXE under shadow.
+# takes them for reads (a known hv bug outside the MMU, on SVM and VMX, see
+# main.c), so they are out of the registered check until hv runs the guest
+# with EFER.NXE forced on under shadow paging; then drop idless=skip.
 # PMATRIX_ONLY="qemu_native qemu_tdp" runs only the runs named (a comparison
 # with a run left out is skipped).
 set -u

@@ -37,10 +37,13 @@
  * N failing cases (default 4); sample=N runs every Nth case of the
  * enumeration only (default 1: all; for slow platforms); idless=skip leaves out the supervisor
  * fetches under CR4.SMAP=1 while fetch #PFs carry no I/D bit (EFER.NXE=0,
- * CR4.SMEP=0): hv with mmu=shadow on SVM gets the hardware #PF without I/D
- * then (it runs the guest with the guest's EFER.NXE) and walks it as a
- * read, which SMAP refuses (a known hv bug, outside the MMU: the VMCB's
- * EFER.NXE should be forced on under shadow paging, as KVM does).
+ * CR4.SMEP=0): hv with mmu=shadow (SVM and VMX) gets the hardware #PF
+ * without I/D then (it runs the guest with the guest's EFER.NXE) and walks
+ * it as a read, which SMAP refuses: #PF 0x1 where no fault is due. A known
+ * hv bug outside the MMU: the CPU's EFER.NXE should be forced on under
+ * shadow paging, the guest's kept aside, as KVM does (checked on Bochs:
+ * "efer |= EFER_NXE" in hv/vmx/vmx.c sync_long_mode's shadow branch makes
+ * every such case pass; SVM needs a guest EFER kept aside like VMX's).
  */
 #include "guest.h"
 #include "user.h"
