@@ -11,6 +11,7 @@
 #define MSR_GS_BASE       0xc0000101u
 #define MSR_APIC_BASE     0x0000001bu
 #define EFER_LME          BIT(8)
+#define EFER_LMA          BIT(10)
 #define EFER_NXE          BIT(11)
 #define EFER_SVME         BIT(12)
 

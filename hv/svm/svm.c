@@ -79,6 +79,8 @@ static u64 svm_get_cr(struct vcpu *v, int cr)
 	const struct vmcb_save *s = &vmcb_of(v)->save;
 	if (shadow_paging(v) && (cr == 0 || cr == 3 || cr == 4))
 		return cr == 0 ? to_svm(v)->guest_cr0 : cr == 3 ? to_svm(v)->guest_cr3 : to_svm(v)->guest_cr4;
+	if (shadow_paging(v) && cr == 8)          /* the guest's EFER, LMA as the CPU runs it */
+		return to_svm(v)->guest_efer | (s->efer & EFER_LMA) | EFER_SVME;
 	switch (cr) {
 	case 0: return s->cr0;
 	case 2: return s->cr2;
@@ -95,13 +97,13 @@ static void shadow_sync_real(struct vcpu *v)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
 	struct svm_vcpu *sv = to_svm(v);
-	bool lma = (s->efer & EFER_LME) && (sv->guest_cr0 & CR0_PG);
+	bool lma = (sv->guest_efer & EFER_LME) && (sv->guest_cr0 & CR0_PG);
 
 	/* PG without PE is "paged real mode" (APM 15.19): legal while
 	 * EFER.LME=0, which is how an AP starts after its SIPI. */
 	s->cr0 = sv->guest_cr0 | CR0_PG | CR0_WP;
 	s->cr4 = sv->guest_cr4 | BIT(5);            /* PAE */
-	s->efer = (s->efer & ~BIT(10)) | (lma ? BIT(10) : 0);
+	s->efer = sv->guest_efer | EFER_SVME | EFER_NXE | (lma ? EFER_LMA : 0);
 }
 
 static void svm_set_cr(struct vcpu *v, int cr, u64 value)
@@ -116,7 +118,7 @@ static void svm_set_cr(struct vcpu *v, int cr, u64 value)
 		else if (cr == 4)
 			sv->guest_cr4 = value;
 		else if (cr == 8)
-			s->efer = (value & ~BIT(10)) | EFER_SVME;
+			sv->guest_efer = value & ~(EFER_LMA | EFER_SVME);
 		shadow_sync_real(v);
 		return;
 	}

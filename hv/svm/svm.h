@@ -35,6 +35,11 @@ struct svm_vcpu {
 	 * runs: CR0 with PG and WP, CR4 with PAE, CR3 = the shadow root,
 	 * EFER.LMA = EFER.LME && guest CR0.PG (hv/core/shadow_exit.c). */
 	u64 guest_cr0, guest_cr3, guest_cr4;
+	/* mmu=shadow: the EFER the guest wrote (no SVME, no LMA). The CPU runs
+	 * it with NXE forced on, so a fetch #PF always carries the I/D bit and
+	 * the shadow walker can tell it from a read whatever the guest's NXE
+	 * (KVM does the same); the guest still reads its own value back. */
+	u64 guest_efer;
 };
 
 /* Per physical CPU (pcpu->vendor). */

@@ -111,6 +111,7 @@ int svm_vcpu_init(struct vcpu *v)
 		s->guest_cr0 = s->vmcb->save.cr0;
 		s->guest_cr3 = s->vmcb->save.cr3;
 		s->guest_cr4 = s->vmcb->save.cr4;
+		s->guest_efer = s->vmcb->save.efer & ~EFER_SVME;
 		svm_ops.set_cr(v, 0, s->guest_cr0);
 	}
 	return 0;
@@ -132,6 +133,7 @@ void svm_sipi(struct vcpu *v, u8 vector)
 		s->guest_cr0 = vmcb->save.cr0;
 		s->guest_cr3 = vmcb->save.cr3;
 		s->guest_cr4 = vmcb->save.cr4;
+		s->guest_efer = vmcb->save.efer & ~EFER_SVME;
 		svm_ops.set_cr(v, 0, s->guest_cr0);
 	}
 }

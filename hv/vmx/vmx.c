@@ -33,7 +33,6 @@
 #define MB_BOOTLOADER_MAGIC 0x2BADB002u   /* EAX at a Multiboot kernel's entry */
 #define RFLAGS_FIXED  BIT(1)
 #define RFLAGS_IF     BIT(9)
-#define EFER_LMA      BIT(10)
 #define PROC_INTR_WINDOW_EXITING BIT(2)
 #define EXIT_REASON_INTR_WINDOW  7
 #define INTERRUPTIBILITY_STI_MOVSS 3u     /* blocking by STI, by MOV SS (24.4.2) */
@@ -213,7 +212,9 @@ static u64 vmx_get_cr(struct vcpu *v, int cr)
  * paging on EFER.LME must equal LMA (26.3.1.1); LMA follows CR0.PG while
  * EFER.LME is set (SDM Vol. 3A, 9.8.5). cr0 and efer are the guest's view.
  * Under mmu=shadow the CPU's paging is always on, so it runs with LME only
- * once the guest's own paging is on too; the guest's EFER is kept aside. */
+ * once the guest's own paging is on too, and always with NXE, so a fetch
+ * #PF carries the I/D bit whatever the guest's NXE (the shadow walker needs
+ * it to tell a fetch from a read); the guest's EFER is kept aside. */
 static void sync_long_mode(struct vmx_vcpu *vv, u64 cr0, u64 efer)
 {
 	bool lma = (cr0 & CR0_PG) && (efer & EFER_LME);
@@ -221,7 +222,7 @@ static void sync_long_mode(struct vmx_vcpu *vv, u64 cr0, u64 efer)
 	efer = lma ? (efer | EFER_LMA) : (efer & ~EFER_LMA);
 	if (vv->shadow) {
 		vv->guest_efer = efer;
-		efer = lma ? efer : (efer & ~EFER_LME);
+		efer = (lma ? efer : (efer & ~EFER_LME)) | EFER_NXE;
 	}
 	entry = lma ? (entry | ENTRY_IA32E_MODE_GUEST) : (entry & ~ENTRY_IA32E_MODE_GUEST);
 	vmcs_w(VMCS_GUEST_EFER, efer);
