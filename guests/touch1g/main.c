@@ -1,6 +1,7 @@
 /*
  * touch1g: a 1 GiB region, touched at 1 GiB, 2 MiB and 4 KiB strides
- * (issue #3). Needs a 1 GiB-aligned gpa range: run with mem=2048.
+ * (issue #3). Needs a 1 GiB-aligned gpa range: run with mem=2048, or
+ * with span= (below) inside smaller RAM.
  *
  * The guest maps the region again at WINDOW (512 GiB, PML4 slot 1) with
  * one 1 GiB page when CPUID 0x80000001 EDX[26] (Page1GB) says it can,
@@ -13,6 +14,15 @@
  *   touch1g:2m:write / :read    offset 16 of each of the 512 2 MiB chunks
  *   touch1g:4k:write / :read    offset 24 of each of "pages=N" 4 KiB pages
  *                               (default 4096) in the middle of the region
+ *
+ * With "span=N" (N < 1 GiB, a multiple of 2 MiB; e.g. span=512M) the
+ * guest does not need a free 1 GiB: it takes N bytes (2 MiB aligned) from
+ * its free frames, the region is the 1 GiB-aligned range holding them
+ * (its own code and tables share it: with mem=1024 that is gpa [0, 1 GiB),
+ * which fits Bochs's 2048 MiB limit), the window still maps the whole
+ * region, and every phase touches only inside those N bytes: the 1g word
+ * at their start, the 2m words in each of their 2 MiB chunks and the 4k
+ * pages in their middle. Without span= (the default) N is the whole region.
  *
  * Then every word is checked again through the boot identity map
  * (gva == gpa), which proves the window maps the gpas it should. Under
@@ -31,6 +41,8 @@
 #define SALT      0x1900d1900d000000ull
 
 static gpa_t region;       /* gpa of the 1 GiB region */
+static u64 lo;             /* byte offset in the region of the part touched (span=) */
+static u64 span;           /* its length: SIZE_1G without span= */
 static u64 pages_4k;       /* pages of the 4 KiB phase */
 static u64 first_4k;       /* byte offset in the region where that phase starts */
 
@@ -108,17 +120,18 @@ static u64 phase(const char *name, u64 off, u64 count, u64 stride)
 /* Every phase's words, read through base (the window or the identity map). */
 static u64 bad_all(u64 base)
 {
-	return bad_words(base, OFF_1G, 1, SIZE_1G) +
-	       bad_words(base, OFF_2M, 512, PAGE_SIZE_2M) +
+	return bad_words(base, lo + OFF_1G, 1, SIZE_1G) +
+	       bad_words(base, lo + OFF_2M, span / PAGE_SIZE_2M, PAGE_SIZE_2M) +
 	       bad_words(base, first_4k + OFF_4K, pages_4k, PAGE_SIZE);
 }
 
 static void phases(void)
 {
-	u64 bad = phase("1g", OFF_1G, 1, SIZE_1G);
+	u64 n2m = span / PAGE_SIZE_2M;
+	u64 bad = phase("1g", lo + OFF_1G, 1, SIZE_1G);
 	CHECKF("touch1g_1g", bad == 0, "%lu of 1 words read back wrong", bad);
-	bad = phase("2m", OFF_2M, 512, PAGE_SIZE_2M);
-	CHECKF("touch1g_2m", bad == 0, "%lu of 512 words read back wrong", bad);
+	bad = phase("2m", lo + OFF_2M, n2m, PAGE_SIZE_2M);
+	CHECKF("touch1g_2m", bad == 0, "%lu of %lu words read back wrong", bad, n2m);
 	bad = phase("4k", first_4k + OFF_4K, pages_4k, PAGE_SIZE);
 	CHECKF("touch1g_4k", bad == 0, "%lu of %lu words read back wrong", bad, pages_4k);
 	bad = bad_all(region);
@@ -140,16 +153,29 @@ int main(void)
 	const char *ps = guest_arg("pagesize");
 	bool gig = cpu_has_1g() && !(ps && ps[0] == '2');
 
+	span = guest_arg_u64("span", SIZE_1G);
+	if (span > SIZE_1G)
+		span = SIZE_1G;
+	span &= ~(PAGE_SIZE_2M - 1);
+	if (!CHECKF("touch1g_span", span != 0, "%lu MiB touched (span= takes whole 2 MiB, at least one)", span >> 20))
+		return check_exit_code();
 	pages_4k = guest_arg_u64("pages", 4096);
+	if (pages_4k > span / PAGE_SIZE)
+		pages_4k = span / PAGE_SIZE;
 	if (pages_4k > 262144)
 		pages_4k = 262144;
-	first_4k = (SIZE_1G / 2 - pages_4k * PAGE_SIZE / 2) & ~(PAGE_SIZE - 1);
 	gpa_t pdpt = frame_alloc(), pd = frame_alloc();
-	region = frames_alloc_contig(SIZE_1G >> PAGE_SHIFT, SIZE_1G);
-	if (!CHECKF("touch1g_alloc", region != 0, "1 GiB at 0x%lx, %lu MiB left (needs mem=2048)",
-		    region, frames_left() >> 20))
+	gpa_t block = frames_alloc_contig(span >> PAGE_SHIFT, span == SIZE_1G ? SIZE_1G : PAGE_SIZE_2M);
+	region = block & ~(SIZE_1G - 1);
+	lo = block - region;
+	first_4k = lo + ((span / 2 - pages_4k * PAGE_SIZE / 2) & ~(PAGE_SIZE - 1));
+	if (!CHECKF("touch1g_alloc", block != 0 && lo + span <= SIZE_1G,
+		    "%lu MiB at 0x%lx in one 1 GiB range, %lu MiB left (needs mem=2048, or span=)",
+		    span >> 20, block, frames_left() >> 20))
 		return check_exit_code();
 	printf("touch1g: region 0x%lx, guest pages of %s\n", region, gig ? "1 GiB" : "2 MiB");
+	if (span != SIZE_1G)
+		printf("touch1g: touching [0x%lx, 0x%lx) of it (span=)\n", block, block + span);
 	if (!CHECK("touch1g_map", map_window(gig, pdpt, pd)))
 		return check_exit_code();
 	marker("touch1g:begin");

@@ -49,5 +49,6 @@ struct mb_mmap {
 } __attribute__((packed));
 
 #define MB_MMAP_AVAILABLE 1
+#define MB_MMAP_ACPI_RECLAIMABLE 3   /* ACPI tables: RAM once the OS has read them */
 
 #endif

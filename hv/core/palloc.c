@@ -52,13 +52,19 @@ void palloc_reserve(hpa_t start, hpa_t end)
 	mark_range(start & PAGE_MASK, end, true);
 }
 
-/* Free the available ranges of the memory map (whole pages only). */
+/*
+ * Free the available ranges of the memory map (whole pages only), and the
+ * ACPI-reclaimable ones: hv never reads ACPI tables, so they are plain RAM
+ * to it. (Bochs's BIOS puts its tables in the top 64 KiB of RAM: with
+ * megs: 2048 they would leave no whole free [1 GiB, 2 GiB) for a 1 GiB-
+ * aligned guest RAM backing, check-huge-bochs.)
+ */
 static void add_mmap_ranges(const struct mb_info *mbi)
 {
 	u32 off = 0;
 	while (off < mbi->mmap_length) {
 		const struct mb_mmap *e = (const void *)(u64)(mbi->mmap_addr + off);
-		if (e->type == MB_MMAP_AVAILABLE) {
+		if (e->type == MB_MMAP_AVAILABLE || e->type == MB_MMAP_ACPI_RECLAIMABLE) {
 			u64 start = (e->base_addr + PAGE_SIZE - 1) & PAGE_MASK;
 			u64 end = (e->base_addr + e->length) & PAGE_MASK;
 			if (end > MAX_PAGES << PAGE_SHIFT)
