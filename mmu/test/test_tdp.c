@@ -912,12 +912,26 @@ static void *race_vcpu(void *arg)
 	return NULL;
 }
 
+/* The zapper runs at least 1500 zaps, and on until the vCPUs have faulted
+ * RACE_MIN_FAULTS times, so the race happens however the threads are
+ * scheduled on a loaded machine (a fixed count let the zapper finish while
+ * the vCPUs had barely run). RACE_MAX_ZAPS bounds it if a vCPU dies. */
+#define RACE_MIN_FAULTS 2000
+#define RACE_MAX_ZAPS   200000
+
+static bool race_zapper_more(const struct race *r, int i)
+{
+	u64 faults = __atomic_load_n(&r->t->vm->stats.faults, __ATOMIC_RELAXED);
+
+	return i < 1500 || (faults < RACE_MIN_FAULTS && i < RACE_MAX_ZAPS);
+}
+
 static void *race_zapper(void *arg)
 {
 	struct race *r = arg;
 	unsigned seed = 4242u;
 
-	for (int i = 0; i < 1500; i++) {
+	for (int i = 0; race_zapper_more(r, i); i++) {
 		sched_yield();   /* let the vCPUs map between zaps */
 		seed = seed * 1103515245u + 12345u;
 		gfn_t g = (seed >> 8) % r->npages;
