@@ -166,8 +166,11 @@ u64  gwalk_gpte_rsvd_bits(const struct gwalk_cpu *cpu, int level, u64 gpte);
 bool gwalk_gpte_is_leaf(const struct gwalk_cpu *cpu, int level, u64 gpte);
 /* GWALK_ACC_* this one entry allows (U/S, R/W, XD). */
 u32  gwalk_gpte_access(const struct gwalk_cpu *cpu, int level, u64 gpte);
-/* Would an access with these effective rights fault (SDM 4.6)? */
+/* gwalk_perm.c (lab 02): would an access with these effective rights fault
+ * (SDM 4.6)? And the #PF error code for a fault of kind (0: not present,
+ * GWALK_PF_PRESENT or GWALK_PF_PRESENT|GWALK_PF_RSVD) on this access. */
 bool gwalk_permission_fault(const struct gwalk_cpu *cpu, u32 access, u32 eff_access);
+u32  gwalk_fault_error_code(const struct gwalk_cpu *cpu, u32 access, u32 kind);
 
 /* ---- the paging formats as functions of (mode, level): gwalk_format.c ---- */
 int   gwalk_root_level(enum gwalk_mode mode);       /* 0, 2, 3, 4 or 5 */

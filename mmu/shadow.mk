@@ -12,7 +12,7 @@
 # link build/hv.elf, which needs the rest of the MMU. When hv uses the walker
 # (emulator or shadow paging), mmu/mmu.mk or hv/hv.mk adds $(SHADOW_SRCS).
 
-SHADOW_SRCS      := mmu/gwalk.c mmu/gwalk_format.c mmu/gwalk_vm.c
+SHADOW_SRCS      := mmu/gwalk.c mmu/gwalk_perm.c mmu/gwalk_format.c mmu/gwalk_vm.c
 SHADOW_HDRS      := mmu/gwalk.h mmu/env.h mmu/mmu.h include/hvlab/types.h \
                     include/hvlab/atomic.h trace/hvt_format.h
 # What the shadow MMU may need from outside: env.h, and the memslots.
@@ -79,7 +79,7 @@ check-gwalk: $(GWALK_TEST_BIN)
 #   make check-shadow   host tests under ASan/UBSan (TEST shadow.* lines)
 #   make bench-shadow   exits per guest PTE write (with / without unsync),
 #                       SPTE writes per changed gPTE in sync (seed 000: 1.00)
-SHADOW_MMU_SRCS  := mmu/shadow_page.c mmu/shadow_fault.c mmu/shadow_sync.c mmu/shadow_zap.c mmu/shadow_check.c
+SHADOW_MMU_SRCS  := mmu/shadow_page.c mmu/shadow_fault.c mmu/shadow_sync.c mmu/shadow_sync_leaf.c mmu/shadow_zap.c mmu/shadow_check.c
 SHADOW_MMU_HDRS  := mmu/shadow_int.h mmu/gwalk.h $(MMU_HDRS)
 SHADOW_TEST_BIN  := $(BUILD)/shadow/test_shadow
 SHADOW_BENCH_BIN := $(BUILD)/shadow/bench_shadow

@@ -151,6 +151,10 @@ void shadow_install_range_hooks(struct mmu_vm *vm);
 /* shadow_sync.c */
 void shadow_sync_page(struct shadow_op *sop, struct shadow_page *sp);
 void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i);
+/* shadow_sync_leaf.c (lab 03): gPTE i of sp still maps sp->ent[i].gfn in
+ * slot; rewrite SPTE i if the access the gPTE allows changed (seed 000). */
+void shadow_sync_leaf(struct shadow_op *sop, struct shadow_page *sp, int i,
+		      struct memslot *slot, u64 gpte);
 void shadow_sync_all(struct shadow_op *sop);
 
 #endif

@@ -27,21 +27,16 @@ static void drop_and_count(struct shadow_op *sop, struct shadow_page *sp, int i)
 /*
  * Re-derive SPTE i of an unsync (or INVLPG'd) last-level SP from its gPTE.
  *  - gPTE not present, not accessed, reserved bits, other frame: drop.
- *  - access bits unchanged: SKIP, no write (KVM since v6.4).
- *  - anything else, INCLUDING write access being added, is rewritten
- *    (seed 000: a #PF removes the TLB entries for its address, so a !W
- *    fault on this page must find the new W; skipping only costs exits).
- *    cfg.shadow_sync_skip_wadd keeps the wrong variant for the lab.
+ *  - otherwise shadow_sync_leaf (shadow_sync_leaf.c, lab 03) decides
+ *    whether the SPTE must be rewritten.
  */
 void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 {
 	struct mmu_vm *vm = sop->op->vm;
 	const struct gwalk_cpu *cpu = &sop->sv->cpu;
-	const struct spte_format *f = &vm->fmt;
-	u64 old = sp->spt[i], gpte, before;
+	u64 old = sp->spt[i], gpte;
 	struct memslot *slot;
 	gfn_t gfn;
-	u32 acc, spte_acc;
 
 	if (!is_mmu_present_spte(old))
 		return;   /* nothing cached: the next access faults and walks */
@@ -56,26 +51,7 @@ void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 		drop_and_count(sop, sp, i);
 		return;
 	}
-	acc = role_access(sp->role) & gwalk_gpte_access(cpu, 1, gpte);
-	if (!(gpte & GPTE_D))
-		acc &= ~GWALK_ACC_W;
-	if (acc == sp->access[i])
-		return;                           /* I8 / seed 000: unchanged, skip */
-	if (vm->cfg.shadow_sync_skip_wadd && acc == (sp->access[i] | GWALK_ACC_W))
-		return;                           /* the WRONG rule, selectable for the lab */
-	sop->svm->stats.sync_changed++;
-	spte_acc = acc;
-	/* I4; and while synchronizing nothing else goes unsync (5.5). */
-	if ((acc & GWALK_ACC_W) && shadow_gfn_needs_wrprot(sop, gfn, false))
-		spte_acc &= ~GWALK_ACC_W;
-	/* A set: synchronizing is not a prefetch (seed 000, second pitfall);
-	 * D kept if the SPTE stays writable. */
-	u64 new_spte = shadow_make_leaf(vm, slot, gfn, spte_acc, true, false);
-	if (is_writable_spte(f, new_spte))
-		new_spte |= old & f->dirty_mask;
-	before = sop->op->writes;
-	shadow_set_leaf(sop, sp, i, gfn, acc, new_spte, HVT_SR_SYNC);
-	sop->svm->stats.sync_writes += sop->op->writes - before;
+	shadow_sync_leaf(sop, sp, i, slot, gpte);
 }
 
 void shadow_sync_page(struct shadow_op *sop, struct shadow_page *sp)
