@@ -29,6 +29,8 @@ HV_SVM_SRCS  := hv/svm/svm.c hv/svm/svm_cpu.c hv/svm/vmcb_init.c hv/svm/svm_exit
                 hv/svm/svm_entry.S
 HV_VMX_SRCS  :=
 -include hv/vmx/vmx.mk
+# The PAE PDPTE registers hv keeps for mmu=shadow guests (issue #4).
+HV_CORE_SRCS += hv/core/pdpte.c
 
 HV_SRCS = $(HV_BOOT_SRCS) $(HV_CORE_SRCS) $(HV_SVM_SRCS) $(HV_VMX_SRCS) \
           $(MMU_SRCS) $(SHADOW_SRCS) $(SHADOW_MMU_SRCS) $(TRACE_RING_SRCS)

@@ -8,10 +8,16 @@
  * the value, injects #GP(0) for a bad one, and otherwise performs the
  * write and flushes the guest's TLB (a CR4 write that changes PGE, PAE,
  * PSE, PCIDE or SMEP flushes it on hardware).
+ *
+ * With mmu=shadow CR0, CR3 and CR4 writes all come here. A write that is a
+ * PAE PDPTE load point loads the guest's 4 PDPTEs first (pdpte.c); a
+ * reserved bit in one of them makes the MOV fail with #GP(0), the register
+ * unchanged (SDM Vol. 3A 4.4.1), exactly as on hardware.
  */
 #include "hv/core/emulate.h"
 #include "hv/core/exit.h"
 #include "hv/core/panic.h"
+#include "hv/core/pdpte.h"
 #include "hv/core/lib.h"
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
@@ -41,7 +47,7 @@ static u64 cr4_allowed(void)
 
 static void write_cr4(struct vcpu *v, struct exit_info *e, u64 value)
 {
-	if (value & ~cr4_allowed()) {
+	if ((value & ~cr4_allowed()) || pdpte_on_cr_write(v, 4, value)) {
 		v->vm->ops->inject_exception(v, VEC_GP, true, 0, 0);
 		return;
 	}
@@ -74,6 +80,10 @@ void exit_cr_write(struct vcpu *v, struct exit_info *e)
 	u64 value = ((u64 *)&v->regs)[gpr];
 	if (cr == 4) {
 		write_cr4(v, e, value);
+		return;
+	}
+	if (pdpte_on_cr_write(v, cr, value)) {
+		v->vm->ops->inject_exception(v, VEC_GP, true, 0, 0);
 		return;
 	}
 	v->vm->ops->set_cr(v, cr, value);          /* CR0/CR3: only with mmu=shadow */

@@ -18,6 +18,7 @@
 #include "hv/core/emulate.h"
 #include "hv/core/guestmem.h"
 #include "hv/core/lib.h"
+#include "hv/core/pdpte.h"
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
 #include "mmu/gwalk.h"
@@ -238,7 +239,7 @@ static u32 cpuid_reg(u32 leaf, int reg)
 	return r[reg];
 }
 
-static void walk_cpu(struct vcpu *v, struct gwalk_cpu *cpu)
+static void walk_cpu(struct vcpu *v, struct gwalk_cpu *cpu, u64 pdpte_buf[4])
 {
 	const struct vendor_ops *ops = v->vm->ops;
 	*cpu = (struct gwalk_cpu){
@@ -247,7 +248,7 @@ static void walk_cpu(struct vcpu *v, struct gwalk_cpu *cpu)
 		.maxphyaddr = (u8)cpuid_reg(0x80000008, 0),
 		.pse36 = cpuid_reg(1, 3) & BIT(17),
 		.gbpages = cpuid_reg(0x80000001, 3) & BIT(26),
-		.pdptrs = NULL,               /* read the PDPTEs from CR3 (NPT behaviour) */
+		.pdptrs = pdpte_for_walk(v, pdpte_buf),   /* PAE only (pdpte.h) */
 		.vcpu_id = (u16)v->id,
 	};
 }
@@ -257,8 +258,9 @@ static int walk(struct vcpu *v, gva_t gva, u32 access, gpa_t *gpa)
 	struct gwalk_cpu cpu;
 	struct gwalk_mem mem;
 	struct gwalk_result res;
+	u64 pdptes[4];
 
-	walk_cpu(v, &cpu);
+	walk_cpu(v, &cpu, pdptes);
 	gwalk_mem_bind_vm(&mem, v->vm->mmu);
 	if (gwalk(&cpu, &mem, gva, access | GWALK_NO_AD, &res) || res.fault)
 		if (gwalk(&cpu, &mem, gva, access | GWALK_USER | GWALK_NO_AD, &res) || res.fault)

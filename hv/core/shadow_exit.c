@@ -25,6 +25,7 @@
 #include "hv/core/guestmem.h"
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
+#include "hv/core/pdpte.h"
 #include "hv/core/vlapic.h"
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
@@ -54,7 +55,7 @@ static void guest_paging_state(struct vcpu *v, struct gwalk_cpu *cpu)
 		.maxphyaddr = (u8)cpuid_eax(0x80000008),
 		.pse36 = cpuid_edx(1) & BIT(17),
 		.gbpages = cpuid_edx(0x80000001) & BIT(26),
-		.pdptrs = NULL,
+		.pdptrs = pdpte_regs(v),            /* PAE: loaded at the CR write (cr.c) */
 		.vcpu_id = (u16)v->id,
 	};
 }

@@ -17,6 +17,7 @@ int guest_read(struct vm *vm, void *dst, gpa_t gpa, u64 len) { return E_FAULT; }
 int gwalk(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem, gva_t gva, u32 access,
 	  struct gwalk_result *res) { return E_FAULT; }
 void gwalk_mem_bind_vm(struct gwalk_mem *mem, struct mmu_vm *vm) { }
+const u64 *pdpte_for_walk(struct vcpu *v, u64 buf[4]) { return NULL; }
 
 struct row {
 	const char *name;
