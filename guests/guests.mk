@@ -10,11 +10,16 @@ GUEST_BUILD     := $(BUILD)/guests
 GUEST_CFLAGS    := $(FREE_CFLAGS) $(INCLUDES) -Iguests/lib -MMD -MP
 GUEST_LDFLAGS   := -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack -T guests/lib/guest.ld
 GUEST_LIB_SRCS  := $(wildcard guests/lib/*.c guests/lib/*.S)
-GUEST_LIB_OBJS  := $(patsubst guests/%,$(GUEST_BUILD)/obj/%.o,$(GUEST_LIB_SRCS))
+# klib (include/klib/README.md): the C library hv links too, compiled here
+# with the guests' flags into build/guests/obj/klib/.
+GUEST_KLIB_SRCS := $(wildcard include/klib/*.c)
+GUEST_LIB_OBJS  := $(patsubst guests/%,$(GUEST_BUILD)/obj/%.o,$(GUEST_LIB_SRCS)) \
+                   $(patsubst include/klib/%,$(GUEST_BUILD)/obj/klib/%.o,$(GUEST_KLIB_SRCS))
 GUEST_NAMES     := $(sort $(patsubst guests/%/main.c,%,$(wildcard guests/*/main.c)))
 GUEST_ELFS      := $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST_NAMES))
 
-GUEST_HOST_TESTS := $(GUEST_BUILD)/format_test $(GUEST_BUILD)/bootinfo_test
+GUEST_HOST_TESTS := $(GUEST_BUILD)/klib/format_test $(GUEST_BUILD)/klib/string_test \
+                    $(GUEST_BUILD)/bootinfo_test
 
 ALL    += $(GUEST_ELFS) $(GUEST_HOST_TESTS)
 CHECKS += guests-lib guests-native
@@ -24,6 +29,10 @@ $(GUEST_BUILD)/obj/%.c.o: guests/%.c
 	$(FREE_CC) $(GUEST_CFLAGS) -c $< -o $@
 
 $(GUEST_BUILD)/obj/%.S.o: guests/%.S
+	@mkdir -p $(@D)
+	$(FREE_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_BUILD)/obj/klib/%.c.o: include/klib/%.c
 	@mkdir -p $(@D)
 	$(FREE_CC) $(GUEST_CFLAGS) -c $< -o $@
 
@@ -40,9 +49,15 @@ $(GUEST_BUILD)/%.elf: $(GUEST_BUILD)/%.elf64
 
 -include $(shell find $(GUEST_BUILD)/obj -name '*.d' 2>/dev/null)
 
-# Host unit tests of the runtime's portable parts (ASan/UBSan): each test
-# file #includes the .c it tests.
+# Host unit tests of the runtime's portable parts and of klib (ASan/UBSan):
+# each test file #includes the .c files it tests.
 $(GUEST_BUILD)/%_test: guests/lib/test/%_test.c guests/lib/%.c $(wildcard guests/lib/*.h)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Wno-format $(INCLUDES) -o $@ $<
+
+$(GUEST_BUILD)/bootinfo_test: include/klib/number.c include/klib/klib.h
+
+$(GUEST_BUILD)/klib/%_test: include/klib/test/%_test.c $(GUEST_KLIB_SRCS) include/klib/klib.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) -Wno-format $(INCLUDES) -o $@ $<
 

@@ -17,7 +17,10 @@
 HV_BUILD := $(BUILD)/hv
 
 HV_BOOT_SRCS := hv/boot/entry.S hv/boot/trampoline.S
-HV_CORE_SRCS := hv/core/main.c hv/core/console.c hv/core/printf.c hv/core/string.c \
+# klib (include/klib/README.md): the string functions, vsnprintf and
+# parse_u64 that the guests link too, compiled here with hv's flags.
+HV_KLIB_SRCS := $(wildcard include/klib/*.c)
+HV_CORE_SRCS := hv/core/main.c hv/core/console.c \
                 hv/core/panic.c hv/core/platform.c hv/core/palloc.c hv/core/pcpu.c \
                 hv/core/idt.c hv/core/isr.S hv/core/apic.c hv/core/smp.c \
                 hv/core/config.c hv/core/vendor_select.c hv/core/vm.c hv/core/loader.c \
@@ -32,7 +35,7 @@ HV_VMX_SRCS  :=
 # The PAE PDPTE registers hv keeps for mmu=shadow guests (issue #4).
 HV_CORE_SRCS += hv/core/pdpte.c
 
-HV_SRCS = $(HV_BOOT_SRCS) $(HV_CORE_SRCS) $(HV_SVM_SRCS) $(HV_VMX_SRCS) \
+HV_SRCS = $(HV_BOOT_SRCS) $(HV_CORE_SRCS) $(HV_KLIB_SRCS) $(HV_SVM_SRCS) $(HV_VMX_SRCS) \
           $(MMU_SRCS) $(SHADOW_SRCS) $(SHADOW_MMU_SRCS) $(TRACE_RING_SRCS)
 HV_OBJS = $(patsubst %,$(HV_BUILD)/obj/%.o,$(sort $(HV_SRCS)))
 HV_CFLAGS := $(FREE_CFLAGS) $(INCLUDES) -MMD -MP
@@ -90,8 +93,10 @@ check-hv-unit: $(HV_UNIT_BINS)
 	@status=0; for t in $(HV_UNIT_BINS); do $$t || status=1; done; exit $$status
 
 # ---- hv's own test guests (hv/test/guests/NAME/main.c), linked with the
-# guest runtime that guests/guests.mk builds (guests/lib) ----
-HV_TGUEST_LIB = $(patsubst guests/%,$(BUILD)/guests/obj/%.o,$(wildcard guests/lib/*.c guests/lib/*.S))
+# guest runtime that guests/guests.mk builds (guests/lib and its copy of
+# klib; guests.mk is read after this file, so the list is spelled out) ----
+HV_TGUEST_LIB = $(patsubst guests/%,$(BUILD)/guests/obj/%.o,$(wildcard guests/lib/*.c guests/lib/*.S)) \
+                $(patsubst include/klib/%,$(BUILD)/guests/obj/klib/%.o,$(HV_KLIB_SRCS))
 HV_TGUESTS    := $(patsubst hv/test/guests/%/main.c,%,$(wildcard hv/test/guests/*/main.c))
 
 $(HV_BUILD)/tguests/obj/%.o: hv/test/guests/%.c

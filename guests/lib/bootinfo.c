@@ -4,6 +4,7 @@
  */
 #include "bootinfo.h"
 #include "multiboot.h"
+#include "include/klib/klib.h"
 
 struct bootinfo bootinfo;
 
@@ -112,20 +113,11 @@ const char *guest_arg(const char *name)
 u64 guest_arg_u64(const char *name, u64 dflt)
 {
 	const char *s = guest_arg(name);
-	u64 v = 0, base = 10;
+	u64 v;
 
 	if (!s || !*s)
 		return dflt;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16, s += 2;
-	for (;; s++) {
-		int d;
-		if (*s >= '0' && *s <= '9') d = *s - '0';
-		else if (base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
-		else if (base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
-		else break;
-		v = v * base + d;
-	}
+	s += parse_u64(s, &v);     /* klib: decimal or 0x-hex, as hv's own options */
 	switch (*s) {
 	case 'k': case 'K': return v << 10;
 	case 'm': case 'M': return v << 20;

@@ -46,7 +46,8 @@ SCENARIOS=(
 )
 
 # A guest named @NAME is hv/vmx/test/NAME.c, built here against the guest
-# runtime (guests/lib, already built by make) with FREE_CFLAGS from make.
+# runtime (guests/lib and klib, already built by make; GUEST_LIB_OBJS from
+# make names exactly its objects) with FREE_CFLAGS from make.
 build_test_guest() {
 	local name=$1 out=$base/tguests
 	mkdir -p "$out"
@@ -54,7 +55,7 @@ build_test_guest() {
 	${FREE_CC:-gcc} ${FREE_CFLAGS:--ffreestanding -nostdlib -mno-red-zone} -I. -Iguests/lib \
 		-c "hv/vmx/test/$name.c" -o "$out/$name.o" &&
 	ld -m elf_x86_64 -nostdlib -z max-page-size=0x1000 -z noexecstack -T guests/lib/guest.ld \
-		-o "$out/$name.elf64" "$out/$name.o" "$guests"/obj/lib/*.o &&
+		-o "$out/$name.elf64" "$out/$name.o" ${GUEST_LIB_OBJS:-"$guests"/obj/lib/*.o "$guests"/obj/klib/*.o} &&
 	objcopy -O elf32-i386 "$out/$name.elf64" "$out/$name.elf" &&
 	echo "$out/$name.elf"
 }

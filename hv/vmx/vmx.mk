@@ -57,7 +57,8 @@ BENCHES += hv-bochs
 endif
 
 check-hv-bochs: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_BOCHS_GUESTS)) $(BUILD)/hvtrace
-	@FREE_CC="$(FREE_CC)" FREE_CFLAGS="$(FREE_CFLAGS)" bash hv/vmx/check-bochs.sh $(BUILD)/hv.elf $(BUILD)/guests
+	@FREE_CC="$(FREE_CC)" FREE_CFLAGS="$(FREE_CFLAGS)" GUEST_LIB_OBJS="$(GUEST_LIB_OBJS)" \
+		bash hv/vmx/check-bochs.sh $(BUILD)/hv.elf $(BUILD)/guests
 
 bench-hv-bochs: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf
 	@bash hv/vmx/check-bochs.sh --bench $(BUILD)/hv.elf $(BUILD)/guests

@@ -5,6 +5,7 @@
  * ram_top, gpa_is_ram and guest_arg / guest_arg_u64.
  */
 #include "../bootinfo.c"
+#include "include/klib/number.c"   /* guest_arg_u64 parses with klib's parse_u64 */
 
 #include <stdio.h>
 #include <string.h>

@@ -1,13 +1,17 @@
 /*
- * format.c: vsnprintf for the guest console, without libc. Returns the
- * length the full output would have; writes at most size-1 bytes plus NUL.
+ * format.c: vsnprintf and snprintf (klib.h). hv prints through them
+ * (printk, panic), the guests too (printf, the TEST lines).
+ *
+ * The output goes through put(), which stores a character only while it
+ * fits and counts it either way: that gives C99's return value (the
+ * length of the whole output) and the truncation rule in one place.
  */
-#include "console.h"
+#include "include/klib/klib.h"
 
 struct out {
 	char *buf;
 	size_t size;
-	size_t len;     /* bytes produced so far, stored or not */
+	size_t len;     /* characters produced so far, stored or not */
 };
 
 static void put(struct out *o, char c)
@@ -31,29 +35,38 @@ static void put_str(struct out *o, const char *s, int width)
 		put(o, *s++);
 }
 
-/* Unsigned number in base 10 or 16, right-aligned in width. */
+/*
+ * One number, right-aligned in width: [spaces] prefix [zeros] digits.
+ * The prefix ("-", "0x" or "") counts in the width; zero padding goes
+ * between it and the digits, space padding before it (as C does).
+ */
 static void put_num(struct out *o, u64 v, unsigned base, bool upper,
-		    bool neg, int width, char pad)
+		    const char *prefix, int width, char pad)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
-	int n = 0;
+	int n = 0, plen = 0;
 
 	do {
 		tmp[n++] = digits[v % base];
 		v /= base;
 	} while (v);
-	if (neg && pad == '0')
-		put(o, '-');
-	for (int w = n + neg; w < width; w++)
-		put(o, pad);
-	if (neg && pad != '0')
-		put(o, '-');
+	while (prefix[plen])
+		plen++;
+	if (pad != '0')
+		for (int w = n + plen; w < width; w++)
+			put(o, ' ');
+	for (int i = 0; i < plen; i++)
+		put(o, prefix[i]);
+	if (pad == '0')
+		for (int w = n + plen; w < width; w++)
+			put(o, '0');
 	while (n)
 		put(o, tmp[--n]);
 }
 
-/* Fetch an integer argument of the given length (0 = int, 1 = long, 2 = long long). */
+/* An integer argument of the given length: 0 = int, 1 = long (also
+ * size_t, %z), 2 = long long. */
 static u64 arg_unsigned(va_list *ap, int lng)
 {
 	if (lng == 0)
@@ -72,31 +85,46 @@ static s64 arg_signed(va_list *ap, int lng)
 static const char *convert(struct out *o, const char *f, va_list *ap)
 {
 	char pad = ' ';
+	bool alt = false;
 	int width = 0, lng = 0;
 
-	if (*f == '0')
-		pad = '0', f++;
+	for (;; f++) {
+		if (*f == '0')
+			pad = '0';
+		else if (*f == '#')
+			alt = true;
+		else
+			break;
+	}
 	while (*f >= '0' && *f <= '9')
 		width = width * 10 + (*f++ - '0');
-	while (*f == 'l')
+	if (*f == 'z')
+		lng = 1, f++;
+	while (*f == 'l' && lng < 2)
 		lng++, f++;
 	switch (*f) {
 	case 'd': case 'i': {
 		s64 v = arg_signed(ap, lng);
-		put_num(o, v < 0 ? -(u64)v : (u64)v, 10, false, v < 0, width, pad);
+		/* -(u64)v: the magnitude, also of the most negative value. */
+		put_num(o, v < 0 ? -(u64)v : (u64)v, 10, false, v < 0 ? "-" : "", width, pad);
 		break;
 	}
-	case 'u': put_num(o, arg_unsigned(ap, lng), 10, false, false, width, pad); break;
-	case 'x': put_num(o, arg_unsigned(ap, lng), 16, false, false, width, pad); break;
-	case 'X': put_num(o, arg_unsigned(ap, lng), 16, true, false, width, pad); break;
+	case 'u':
+		put_num(o, arg_unsigned(ap, lng), 10, false, "", width, pad);
+		break;
+	case 'x': case 'X': {
+		u64 v = arg_unsigned(ap, lng);
+		bool upper = *f == 'X';
+		put_num(o, v, 16, upper, alt && v ? (upper ? "0X" : "0x") : "", width, pad);
+		break;
+	}
 	case 'p':
-		put(o, '0'), put(o, 'x');
-		put_num(o, (u64)va_arg(*ap, void *), 16, false, false, width, pad);
+		put_num(o, (uintptr_t)va_arg(*ap, void *), 16, false, "0x", width, pad);
 		break;
 	case 's': put_str(o, va_arg(*ap, const char *), width); break;
 	case 'c': put(o, (char)va_arg(*ap, int)); break;
 	case '%': put(o, '%'); break;
-	case 0: return f;
+	case 0: return f;                       /* a '%' at the very end */
 	default: put(o, '%'), put(o, *f); break;
 	}
 	return f + 1;
@@ -107,6 +135,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	struct out o = { buf, size, 0 };
 	va_list ap2;
 
+	/* A copy, so convert() can take the va_list by pointer on every ABI. */
 	va_copy(ap2, ap);
 	while (*fmt) {
 		if (*fmt != '%')
