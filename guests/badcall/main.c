@@ -4,6 +4,10 @@
  * guest ... it never stops or crashes the hypervisor"); the guest then
  * makes one last CONSOLE_WRITE with a garbage pointer and exits 0 if every
  * error came back as expected. Natively there is nothing to call: skips.
+ *
+ * Words: fatal=1 (see fail_like_a_program), exit=N (HC_EXIT with code N
+ * first thing: hv must refuse a code above HC_EXIT_CODE_MAX as guest-fatal,
+ * so that exit=114 can never pass for an hv panic).
  */
 #include "guest.h"
 
@@ -75,12 +79,27 @@ static int fail_like_a_program(void)
 	return 2;
 }
 
+/* exit=N: HC_EXIT(N) as it stands (not guest_exit, which keeps 8 bits).
+ * hv ends the run with N if N <= HC_EXIT_CODE_MAX, else with status 112
+ * and a line naming N (hv/test/qemu-tests.sh: badcall_exit111/114/300). */
+static void exit_with_arg(void)
+{
+	u64 code = guest_arg_u64("exit", 0);
+
+	printf("badcall: HC_EXIT with code %lu (guests may use 0..%d)\n",
+	       (unsigned long)code, HC_EXIT_CODE_MAX);
+	console_flush();
+	hc_exit(code);
+}
+
 int main(void)
 {
 	if (!guest_hv()) {
 		printf("badcall: not under hvlab, skipping hypercall parts\n");
 		return 0;
 	}
+	if (guest_arg("exit"))
+		exit_with_arg();
 	unknown_numbers();
 	bad_buffers();
 	bad_slots();

@@ -30,7 +30,8 @@
 int main(void);
 
 /*
- * Stop the guest with an exit code (0..255). Under hvlab: HC_EXIT.
+ * Stop the guest with an exit code (0..111; hv refuses larger codes as
+ * guest-fatal, include/hvlab/hypercall.h HC_EXIT_CODE_MAX). Under hvlab: HC_EXIT.
  * Natively: isa-debug-exit (QEMU exits with (code << 1) | 1), then the
  * Bochs shutdown port, then halt forever.
  */

@@ -8,6 +8,7 @@
 #include "hv/core/exit.h"
 #include "hv/core/guestmem.h"
 #include "hv/core/lib.h"
+#include "hv/core/panic.h"
 #include "hv/core/trace.h"
 #include "hv/core/vm.h"
 #include "include/hvlab/hypercall.h"
@@ -37,10 +38,21 @@ static s64 hc_console_write(struct vcpu *v, const struct hc_args *a)
 	return (s64)done;
 }
 
+/* A guest's exit code and hv's own statuses must never overlap (the
+ * refusal below is what keeps them apart; include/hvlab/hypercall.h). */
+_Static_assert(HC_EXIT_CODE_MAX < HV_STATUS_VM_ERROR && HC_EXIT_CODE_MAX < HV_STATUS_NOCAP &&
+	       HC_EXIT_CODE_MAX < HV_STATUS_PANIC && HC_EXIT_CODE_MAX < HV_STATUS_BADCONFIG,
+	       "guest exit codes overlap hv's run statuses");
+
 static s64 hc_exit(struct vcpu *v, const struct hc_args *a)
 {
-	if (a->a0 > 255)
-		return HC_EINVAL;
+	if (a->a0 > HC_EXIT_CODE_MAX) {
+		vm_stop(v->vm, HV_STATUS_VM_ERROR, "guest asked to exit with code %lu (vCPU %d): "
+			"codes above %d are hv's own run statuses, so the run ends as guest-fatal "
+			"(%d); a guest exits with 0..%d (include/hvlab/hypercall.h)",
+			a->a0, v->id, HC_EXIT_CODE_MAX, HV_STATUS_VM_ERROR, HC_EXIT_CODE_MAX);
+		return 0;
+	}
 	vm_stop(v->vm, (int)a->a0, "guest exit with code %lu (vCPU %d)", a->a0, v->id);
 	return 0;
 }

@@ -37,6 +37,11 @@ run triple 112 '^hv: guest triple fault' -T -g triple
 # all are right); hv reports the first failure of each number.
 run badcall 0 '^hv: vCPU 0: hypercall 1 \(console_write\) .* failed with -14' -T -g badcall
 run badcall_fatal 2 '^hv: vCPU 0: hypercall 1 \(console_write\) .* failed with -14' -T -g badcall -a fatal=1
+# Exit codes above 111 are hv's own statuses (include/hvlab/hypercall.h):
+# 111 passes through, 114 must end as guest-fatal (112), never as a "panic".
+run badcall_exit111 111 '^hv: guest exit with code 111' -T -g badcall -a exit=111
+run badcall_exit114 112 '^hv: guest asked to exit with code 114 \(vCPU 0\): codes above 111' -T -g badcall -a exit=114
+run badcall_exit300 112 '^hv: guest asked to exit with code 300 ' -T -g badcall -a exit=300
 run unbacked 112 '^hv: guest touched unbacked gpa 0x[0-9a-f]+ at rip 0x' -T -g unbacked
 # mmu_check=1: hv checks every MMU invariant after the guest is done.
 run touch 0 '^hv: mmu_check: every MMU invariant holds' -T -g touch -a mmu_check=1

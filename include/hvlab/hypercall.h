@@ -28,7 +28,7 @@
 /* Hypercall numbers. Arguments in order a0..a3 (RBX, RCX, RDX, RSI). */
 enum hc_nr {
 	HC_CONSOLE_WRITE    = 1,  /* a0 = gpa of bytes, a1 = length (<= 4096) -> bytes written */
-	HC_EXIT             = 2,  /* a0 = exit code (0..255); does not return */
+	HC_EXIT             = 2,  /* a0 = exit code (0..HC_EXIT_CODE_MAX); does not return */
 	HC_MARKER           = 3,  /* a0 = gpa of label, a1 = length (<= 32) -> 0; writes a MARKER trace record */
 	HC_INFO             = 4,  /* a0 = HC_INFO_* selector -> value */
 	HC_MEMSLOT_CREATE   = 5,  /* a0 = slot id, a1 = base gpa, a2 = size bytes, a3 = HC_MEM_* flags -> 0 */
@@ -42,6 +42,18 @@ enum hc_nr {
 	HC_AGE_RANGE        = 11, /* a0 = first gfn, a1 = number of pages -> pages that were young */
 	HC_NR_MAX
 };
+
+/*
+ * HC_EXIT's code is the run's status, so it must not look like one of the
+ * statuses hv reports for itself (hv/core/panic.h HV_STATUS_*: 112 the guest
+ * did something fatal, 113 missing capability, 114 hv panic, 115 bad boot;
+ * the run scripts add 124 time limit and 125 no status). A guest therefore
+ * exits with 0..111. A larger code is refused: hv ends the run as
+ * guest-fatal (status 112) with the line "hv: guest asked to exit with code
+ * N ...", so exit code 114 can never pass for an hv panic. (This is the one
+ * bad argument that does not come back as an error: HC_EXIT never returns.)
+ */
+#define HC_EXIT_CODE_MAX  111
 
 /* Memslot flags (HC_MEMSLOT_CREATE / HC_MEMSLOT_SET_FLAGS). */
 #define HC_MEM_READONLY   (1u << 0)  /* guest writes are reported as MMIO writes and dropped */
