@@ -22,10 +22,31 @@ SELECT (SELECT value FROM meta WHERE key = 'spte.present_mask')      AS present,
        (SELECT value FROM meta WHERE key = 'spte.dirty_mask')        AS d,
        (SELECT value FROM meta WHERE key = 'spte.huge_mask')         AS huge,
        (SELECT value FROM meta WHERE key = 'spte.mmu_writable_mask') AS mmu_w,
-       (SELECT value FROM meta WHERE key = 'ad_enabled')             AS ad_enabled;
+       (SELECT value FROM meta WHERE key = 'ad_enabled')             AS ad_enabled,
+       (SELECT value FROM meta WHERE key = 'spte.accessed_mask')     AS a,
+       (SELECT value FROM meta WHERE key = 'spte.user_mask')         AS u,
+       (SELECT value FROM meta WHERE key = 'spte.nx_mask')           AS nx,
+       (SELECT value FROM meta WHERE key = 'spte.pfn_mask')          AS pfn;
 
 -- Page tables removed while a hypercall ran, with the hypercall's window.
 CREATE TEMP VIEW removed_tables AS
 SELECT h.nr, h.start_seq, h.end_seq, p.*
 FROM hypercalls h JOIN pt_lifetimes p
   ON p.unlink_seq > h.start_seq AND p.unlink_seq < h.end_seq;
+
+-- Shadow MMU (labs 02, 03). Every HVT_SP_EVENT "get" (a lookup or a
+-- creation) of a shadow page that shadows a guest page table (not a direct
+-- one, role bit 17), with the seq of the zap or flood that ended that page
+-- (NULL: alive at the end). A gfn is a shadowed gPT at seq S when some row
+-- has gfn, get_seq < S and (end_seq IS NULL OR end_seq > S): the shadow MMU
+-- must then keep it write-protected (I4) unless every SP of it is unsync.
+CREATE TEMP VIEW shadow_gets AS
+SELECT g.seq AS get_seq,   -- the sp_event get
+       g.vcpu AS vcpu,     -- the vCPU whose fault or CR3 load looked it up
+       g.a AS gfn,         -- the guest page table's gfn
+       g.b AS role,        -- role word (mmu/shadow_int.h SR_*: level in bits 3..0)
+       g.b & 15 AS level,  -- level of its entries (1: a page table of 4 KiB leaves)
+       g.c AS table_hpa,   -- host physical address of its SPTEs
+       (SELECT min(z.seq) FROM events z
+        WHERE z.type = 7 AND z.reason IN (4, 6) AND z.c = g.c AND z.seq > g.seq) AS end_seq
+FROM events g WHERE g.type = 7 AND g.reason = 1 AND (g.b & 131072) = 0;
