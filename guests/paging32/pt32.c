@@ -56,6 +56,13 @@ void ent_set(void *e, u64 v)
 void as_init(struct aspace *as)
 {
 	as->root = pt_alloc_page();     /* the PD, or the PDPT (32-byte aligned: a page) */
+	/* PAE: the CPU loads the 4 PDPTEs at MOV CR3 and walks through those
+	 * registers (Intel SDM 4.4.1): a PDPTE written later is not seen until
+	 * the next CR3 load. Give all four a PD now, as a PAE OS does, so they
+	 * never change while loaded. */
+	if (pt_mode == PT_MODE_PAE)
+		for (int i = 0; i < 4; i++)
+			ent_set((u64 *)as->root + i, pt_alloc_page() | PTE_P);
 }
 
 /* The PD for va: the root itself (32-bit), or the one its PDPTE points to. */
