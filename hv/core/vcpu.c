@@ -188,4 +188,7 @@ void vcpu_run_loop(struct vcpu *v)
 		exit_handle(v, &e);
 		v->cur_exit = NULL;
 	}
+	/* Outside guest mode for good: this CPU emits no more records and no
+	 * longer walks the MMU's tables, so vm_finish may tear them down. */
+	__atomic_store_n(&v->stopped, 1, __ATOMIC_RELEASE);
 }

@@ -36,6 +36,7 @@ struct vcpu {
 	volatile u64 entries;        /* guest entries so far: any CPU reads */
 	volatile u32 state;          /* enum vcpu_state */
 	volatile u32 sleeping;       /* in HLT waiting for a SIPI or an event: any CPU reads */
+	volatile u32 stopped;        /* left vcpu_run_loop for good: vm_finish waits for it */
 	struct vlapic lapic;
 	struct exit_info *cur_exit;  /* exit being handled (for panic), else NULL */
 	u64 exits;                   /* exits handled */

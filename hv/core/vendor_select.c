@@ -10,7 +10,6 @@
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
 #include "hv/core/pcpu.h"
-#include "hv/core/trace.h"
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
 #include "trace/hvt_format.h"
@@ -73,44 +72,4 @@ void cpu_run_vcpu(struct pcpu *p, struct vcpu *v)
 	if ((r = ops->vcpu_init(v)))
 		panic("%s: vcpu_init(%d) failed: %d", ops->name, v->id, r);
 	vcpu_run_loop(v);
-}
-
-/* One line per vCPU: how many exits of each kind it took. */
-static void print_exit_counts(struct vm *vm)
-{
-	for (int i = 0; i < vm->nr_vcpus; i++) {
-		const struct vcpu *v = &vm->vcpus[i];
-		char line[256];
-		int n = snprintf(line, sizeof(line), "hv: vCPU %d: %lu exits:", i, v->exits);
-		for (int k = 1; k <= EXIT_OTHER && n < (int)sizeof(line); k++)
-			if (v->exits_by_kind[k])
-				n += snprintf(line + n, sizeof(line) - n, " %s %lu",
-					      exit_kind_name(k), v->exits_by_kind[k]);
-		printk("%s\n", line);
-	}
-}
-
-/* mmu_check=1: every MMU invariant, after the guest is done. A violation
- * is a bug in hv, so it ends the run as a panic. */
-static void check_mmu(struct vm *vm)
-{
-	char why[200];
-	if (!vm->mmu_check)
-		return;
-	if (mmu_check(vm->mmu, why, sizeof(why)))
-		panic("mmu_check at the end of the run: %s", why);
-	printk("hv: mmu_check: every MMU invariant holds\n");
-}
-
-/* Give the other vCPUs a moment to leave guest mode, so their last trace
- * records are in the rings, then end the run. */
-_Noreturn void vm_finish(struct vm *vm)
-{
-	for (int i = 1; i < vm->nr_vcpus; i++)
-		for (u64 spin = 0; spin < 10000000 && READ_ONCE(vm->vcpus[i].mode); spin++)
-			cpu_relax();
-	print_exit_counts(vm);
-	check_mmu(vm);
-	trace_finish(vm);
-	hv_finish(vm->status);
 }

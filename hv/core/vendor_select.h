@@ -18,8 +18,4 @@ const struct vendor_ops *vendor_select(int mmu_mode);
  * VM stops. */
 void cpu_run_vcpu(struct pcpu *p, struct vcpu *v);
 
-/* BSP, after its vCPU returned: wait for the other vCPUs, close the trace
- * and end the run with the VM's status. */
-_Noreturn void vm_finish(struct vm *vm);
-
 #endif

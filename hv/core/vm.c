@@ -1,11 +1,32 @@
 /*
- * vm.c: creating the VM (MMU, guest RAM, vCPUs) and stopping it.
+ * vm.c: creating the VM (MMU, guest RAM, vCPUs), stopping it, and the end
+ * of a run, which destroys it as a real hypervisor does when a VM ends:
+ *
+ *   vm_stop      (any CPU, once)  status kept, REQ_STOP + kick to every vCPU
+ *   vm_finish    (BSP, after its own vCPU left its run loop)
+ *     1. wait, bounded, until every vCPU has left its run loop for good
+ *        (vcpu->stopped), re-kicking the ones still in guest mode or HLT
+ *     2. exit counts; mmu_check=1 checks the invariants on the live tables
+ *     3. mmu_vm_destroy: the exclusive teardown (seed 003): every present
+ *        SPTE cleared (reason teardown), non-present ones skipped, ONE
+ *        flush, then every table and each vCPU's MMU state freed (PT_FREE)
+ *     4. trace_finish: the rings (and the LPT1 stream on Bochs) are drained
+ *        and closed only now, so the teardown's records are in the trace
+ *     5. hv_finish with the VM's status
+ *
+ * A vCPU that does not stop within STOP_WAIT_MS is named on the console;
+ * its CPU may still be in guest mode on these tables, so the teardown is
+ * skipped (freeing them would be a use after free by the hardware), and
+ * the run still ends with the VM's status. panic() does none of this: it
+ * ends the run at once (hv_finish) from wherever hv's bug was found.
  */
 #include "hv/core/vm.h"
 #include "hv/core/config.h"
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
 #include "hv/core/request.h"
+#include "hv/core/trace.h"
+#include "hv/core/tsc.h"
 #include "hv/core/x86.h"
 #include "include/hvlab/hypercall.h"
 #include "mmu/env.h"
@@ -107,4 +128,107 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	va_end(ap);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_make_request(&vm->vcpus[i], REQ_STOP);
+}
+
+/* ---- the end of a run (see the top of this file) ---- */
+
+#define STOP_WAIT_MS   5000   /* a kicked vCPU leaves guest mode in microseconds;
+                                 this is for a loaded host running TCG or Bochs */
+#define KICK_EVERY_MS  10
+
+static u64 ms_to_tsc(u64 ms)
+{
+	return (tsc_hz ? tsc_hz : 1000000000ull) / 1000 * ms;   /* 1 GHz if unmeasured */
+}
+
+static u64 vcpus_not_stopped(const struct vm *vm)
+{
+	u64 mask = 0;
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		if (!__atomic_load_n(&vm->vcpus[i].stopped, __ATOMIC_ACQUIRE))
+			mask |= BIT(i);
+	return mask;
+}
+
+/* Step 1. vm_stop's REQ_STOP and kick are enough by request.h's protocol;
+ * the kick is repeated anyway (cheap), so the wait does not depend on it.
+ * Returns the vCPUs that did not stop in time, each named on the console. */
+static u64 vm_wait_vcpus_stopped(struct vm *vm)
+{
+	u64 start = rdtsc(), last_kick = start, left;
+
+	while ((left = vcpus_not_stopped(vm)) && rdtsc() - start < ms_to_tsc(STOP_WAIT_MS)) {
+		if (rdtsc() - last_kick >= ms_to_tsc(KICK_EVERY_MS)) {
+			for (int i = 0; i < vm->nr_vcpus; i++)
+				if (left & BIT(i))
+					vcpu_kick(&vm->vcpus[i]);
+			last_kick = rdtsc();
+		}
+		cpu_relax();
+	}
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		if (left & BIT(i)) {
+			const struct vcpu *v = &vm->vcpus[i];
+			printk("hv: vCPU %d did not stop within %d ms (%s, state %u, %lu entries)\n",
+			       i, STOP_WAIT_MS, READ_ONCE(v->mode) == IN_GUEST_MODE ? "in guest mode" :
+			       READ_ONCE(v->sleeping) ? "sleeping" : "outside guest mode",
+			       READ_ONCE(v->state), READ_ONCE(v->entries));
+		}
+	return left;
+}
+
+/* One line per vCPU: how many exits of each kind it took. */
+static void print_exit_counts(struct vm *vm)
+{
+	for (int i = 0; i < vm->nr_vcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		char line[256];
+		int n = snprintf(line, sizeof(line), "hv: vCPU %d: %lu exits:", i, v->exits);
+		for (int k = 1; k <= EXIT_OTHER && n < (int)sizeof(line); k++)
+			if (v->exits_by_kind[k])
+				n += snprintf(line + n, sizeof(line) - n, " %s %lu",
+					      exit_kind_name(k), v->exits_by_kind[k]);
+		printk("%s\n", line);
+	}
+}
+
+/* mmu_check=1: every MMU invariant, after the guest is done and before the
+ * teardown. A violation is a bug in hv, so it ends the run as a panic. */
+static void check_mmu(struct vm *vm)
+{
+	char why[200];
+	if (!vm->mmu_check)
+		return;
+	if (mmu_check(vm->mmu, why, sizeof(why)))
+		panic("mmu_check at the end of the run: %s", why);
+	printk("hv: mmu_check: every MMU invariant holds\n");
+}
+
+/* Step 3. mmu_vm_destroy also destroys each vCPU's MMU state, after the
+ * teardown's one flush: that flush must still reach every vCPU (its mask
+ * is the MMU's live vCPUs), and under mmu=shadow the vCPUs' roots are
+ * dropped before the shadow pages go. Destroying the vCPUs first would
+ * flush nobody and leave shadow roots referenced. Runs on the BSP with
+ * every vCPU stopped: the flush's requests kick nobody and wait for nobody. */
+static void vm_destroy_mmu(struct vm *vm)
+{
+	mmu_vm_destroy(vm->mmu);
+	vm->mmu = NULL;
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].mmu = NULL;
+}
+
+_Noreturn void vm_finish(struct vm *vm)
+{
+	u64 running = vm_wait_vcpus_stopped(vm);
+	print_exit_counts(vm);
+	check_mmu(vm);
+	if (!running) {
+		vm_destroy_mmu(vm);
+		printk("hv: VM torn down (MMU tables and vCPUs freed)\n");
+	} else {
+		printk("hv: VM not torn down: vCPU mask 0x%lx may still use its tables\n", running);
+	}
+	trace_finish(vm);
+	hv_finish(vm->status);
 }

@@ -45,6 +45,11 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* BSP, after its own vCPU left its run loop: bring every vCPU to a stop
+ * (bounded), destroy the MMU (seed 003's teardown, in the trace), close
+ * the trace, and end the run with the VM's status (vm.c explains). */
+_Noreturn void vm_finish(struct vm *vm);
+
 static inline bool vm_ready(const struct vm *vm)
 {
 	return __atomic_load_n(&vm->ready, __ATOMIC_ACQUIRE) != 0;
