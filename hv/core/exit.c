@@ -43,6 +43,12 @@ static void exit_cpuid(struct vcpu *v, struct exit_info *e)
 		c &= ~(BIT(5) | BIT(3) | BIT(21));  /* no VMX, MONITOR, x2APIC */
 		c |= BIT(31);                        /* hypervisor present */
 		b = (b & 0x00ffffff) | ((u32)v->id << 24);  /* initial APIC ID */
+	} else if (leaf == 7 && sub == 0) {
+		/* INVPCID (EBX[10]) only where the backend lets it run (or exit,
+		 * under mmu=shadow); else the guest would take #UD after
+		 * CPUID told it the instruction exists. */
+		if (!v->vm->ops->invpcid_ok || !v->vm->ops->invpcid_ok(v))
+			b &= ~BIT(10);
 	} else if (leaf == 0x80000001) {
 		c &= ~BIT(2);                        /* no SVM */
 	} else if (leaf == HV_CPUID_LEAF) {
@@ -97,6 +103,7 @@ static const exit_handler_fn exit_handlers[] = {
 	[EXIT_NPF] = exit_npf,
 	[EXIT_PF] = exit_shadow_pf,
 	[EXIT_INVLPG] = exit_shadow_invlpg,
+	[EXIT_INVPCID] = exit_shadow_invpcid,
 	[EXIT_CPUID] = exit_cpuid,
 	[EXIT_IO] = exit_io,
 	[EXIT_HLT] = exit_hlt,

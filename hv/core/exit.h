@@ -15,6 +15,7 @@ void exit_cr_write(struct vcpu *v, struct exit_info *e);    /* cr.c */
 /* mmu=shadow (shadow_exit.c) */
 void exit_shadow_pf(struct vcpu *v, struct exit_info *e);   /* guest #PF intercepted */
 void exit_shadow_invlpg(struct vcpu *v, struct exit_info *e);
+void exit_shadow_invpcid(struct vcpu *v, struct exit_info *e);
 void shadow_cr_written(struct vcpu *v, int cr);             /* after set_cr of CR0/3/4 */
 void shadow_vcpu_start(struct vcpu *v);                     /* before the first entry */
 

@@ -14,10 +14,13 @@
  *                  faults (CR2 + error code), emulate writes to its
  *                  write-protected page tables, LAPIC accesses as MMIO
  *   EXIT_INVLPG    mmu_shadow_invlpg (a sync point for the gva)
+ *   EXIT_INVPCID   type 0 as INVLPG of its address, types 1-3 as a guest
+ *                  TLB flush (a sync point, as a CR3 load); bad operands #GP
  *   CR writes      cr.c calls shadow_cr_written: a new root (CR3) or role
  *                  (CR0/CR4), and a sync point in every case
- * 32-bit and PAE guest paging are not supported yet (the MMU says E_NOTSUP):
- * the VM stops with a message. APs start in real mode: they run it as
+ * 32-bit and PAE guests run on a PAE root (EFER.LMA=0), with the PDPTEs
+ * hv loaded at the guest's CR writes (pdpte.c); 5-level paging is not
+ * supported (the MMU says E_NOTSUP): the VM stops with a message. APs start in real mode: they run it as
  * "paged real mode" (CR0.PG without PE, APM 15.19) on the direct root.
  */
 #include "hv/core/emulate.h"
@@ -32,7 +35,9 @@
 #include "mmu/gwalk.h"
 #include "mmu/mmu.h"
 
+#define VEC_GP 13
 #define VEC_PF 14
+#define CR4_PCIDE BIT(17)
 
 /* Per vCPU, touched by its own physical CPU only. */
 struct shadow_cpu {
@@ -147,6 +152,99 @@ void exit_shadow_invlpg(struct vcpu *v, struct exit_info *e)
 		gva = invlpg_operand(v);
 	mmu_shadow_invlpg(v->mmu, gva);
 	skip_insn(v, e, 3);
+}
+
+/*
+ * Read len bytes at guest linear address gva as a supervisor data read
+ * would, through the guest's own tables (the descriptor of INVPCID).
+ * Returns 0, 1 with *pf_error set if the guest takes a #PF at *pf_gva, or
+ * E_FAULT if the memory is not guest RAM.
+ */
+static int read_linear(struct vcpu *v, gva_t gva, void *buf, u32 len, u32 *pf_error, gva_t *pf_gva)
+{
+	struct gwalk_cpu cpu;
+	struct gwalk_mem mem;
+	struct gwalk_result res;
+	u8 *out = buf;
+
+	guest_paging_state(v, &cpu);
+	gwalk_mem_bind_vm(&mem, v->vm->mmu);
+	while (len) {
+		u32 n = PAGE_SIZE - (u32)(gva & (PAGE_SIZE - 1));
+		if (n > len)
+			n = len;
+		if (gwalk(&cpu, &mem, gva, 0, &res))
+			return E_FAULT;
+		if (res.fault) {
+			*pf_error = res.error_code;
+			*pf_gva = gva;
+			return 1;
+		}
+		if (guest_read(v->vm, out, res.gpa, n))
+			return E_FAULT;
+		gva += n, out += n, len -= n;
+	}
+	return 0;
+}
+
+static bool is_canonical(struct vcpu *v, gva_t gva)
+{
+	if (!(v->vm->ops->get_cr(v, 8) & EFER_LMA))
+		return true;                        /* outside long mode every address is */
+	return (u64)((s64)(gva << 16) >> 16) == gva;
+}
+
+/*
+ * INVPCID type, [desc] (SDM Vol. 2A "INVPCID"). The shadow MMU keeps no
+ * per-PCID state, so each type flushes at least what it names, never less:
+ *   0 individual address    INVLPG of desc.addr in every PCID
+ *   1 single context        \
+ *   2 all, with globals      > a guest TLB flush: a sync point, as MOV CR3
+ *   3 all but globals       /  (mmu_shadow_load syncs the unsync pages)
+ * #GP(0) as the CPU raises it: type > 3; descriptor bits 63:12 set; type 0
+ * or 1 naming a PCID other than 0 while CR4.PCIDE=0; type 0 with a
+ * non-canonical address. A #PF reading the descriptor goes to the guest.
+ */
+void exit_shadow_invpcid(struct vcpu *v, struct exit_info *e)
+{
+	struct { u64 pcid, addr; } d;
+	u64 type = e->u.invpcid.type;
+	u32 pf_error = 0;
+	gva_t pf_gva = 0;
+	int r;
+
+	if (!e->u.invpcid.known) {
+		/* The CPU did not give the operands: flush everything, which
+		 * every type allows; bad operands then go unnoticed. */
+		shadow_reload(v);
+		skip_insn(v, e, 5);
+		return;
+	}
+	if (type > 3) {
+		v->vm->ops->inject_exception(v, VEC_GP, true, 0, 0);
+		return;
+	}
+	r = read_linear(v, e->u.invpcid.desc, &d, sizeof(d), &pf_error, &pf_gva);
+	if (r == 1) {
+		v->vm->ops->inject_exception(v, VEC_PF, true, pf_error, pf_gva);
+		return;
+	}
+	if (r) {
+		vm_stop(v->vm, HV_STATUS_VM_ERROR, "vCPU %d: INVPCID descriptor at gva 0x%lx is not in guest RAM "
+			"(rip 0x%lx)", v->id, e->u.invpcid.desc, v->regs.rip);
+		return;
+	}
+	if ((d.pcid >> 12) ||
+	    (type <= 1 && (d.pcid & 0xfff) && !(v->vm->ops->get_cr(v, 4) & CR4_PCIDE)) ||
+	    (type == 0 && !is_canonical(v, d.addr))) {
+		v->vm->ops->inject_exception(v, VEC_GP, true, 0, 0);
+		return;
+	}
+	if (type == 0)
+		mmu_shadow_invlpg(v->mmu, d.addr);
+	else
+		shadow_reload(v);
+	skip_insn(v, e, 5);
 }
 
 /* A write to a write-protected guest page table, performed for the guest. */

@@ -56,6 +56,10 @@ struct exit_info {
 			 u64 value;
 			 bool read; /* MOV from CR (intercepted under mmu=shadow only) */ } cr;
 		struct { gva_t gva; /* ~0: the CPU did not say (no decode assists) */ } invlpg;
+		struct { u64 type; /* the register operand */
+			 gva_t desc; /* linear address of the 16-byte descriptor */
+			 bool known; /* false: the CPU did not say (SVM without decode assists) */
+		} invpcid;     /* mmu=shadow only (hv/core/shadow_exit.c) */
 		struct { u16 port; u8 size; bool in; bool string; bool rep; } io;
 		struct { u32 msr; bool write; } msr;
 		struct { u8 vector; /* SIPI vector, 0 for INIT */ bool sipi; } init;
@@ -102,6 +106,10 @@ struct vendor_ops {
 	/* The guest's code size (16, 32 or 64) and CS base, for the MMIO
 	 * instruction decoder (hv/core/emulate.c). */
 	int  (*code_mode)(struct vcpu *vcpu, u64 *cs_base);
+	/* Can the guest run INVPCID under this vCPU's MMU mode (VMX: "enable
+	 * INVPCID"; under mmu=shadow it must also exit to hv)? If not, CPUID
+	 * hides it (exit.c). NULL = no. */
+	bool (*invpcid_ok)(struct vcpu *vcpu);
 };
 
 extern const struct vendor_ops vmx_ops;

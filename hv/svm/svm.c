@@ -175,6 +175,14 @@ static int svm_code_mode(struct vcpu *v, u64 *cs_base)
 	return (s->cs.attrib & BIT(10)) ? 32 : 16;
 }
 
+/* SVM has no control that makes INVPCID #UD: it runs natively (mmu=tdp) or
+ * is intercepted (mmu=shadow, vmcb_init.c). Under shadow hv needs the
+ * operands from decode assists (svm_exit.c) to handle it. */
+static bool svm_invpcid_ok(struct vcpu *v)
+{
+	return !shadow_paging(v) || svm_caps.decode_assists;
+}
+
 /* NPT uses the x86-64 page-table format with hardware A/D bits. */
 static void svm_mmu_setup(struct mmu_config *cfg)
 {
@@ -203,4 +211,5 @@ const struct vendor_ops svm_ops = {
 	.mmu_setup = svm_mmu_setup,
 	.inject_interrupt = svm_inject_interrupt,
 	.code_mode = svm_code_mode,
+	.invpcid_ok = svm_invpcid_ok,
 };

@@ -63,6 +63,14 @@ void svm_decode_exit(struct vcpu *v, struct exit_info *e)
 		e->u.pf.gva = info2;
 		e->u.pf.error = (u32)info1;
 		break;
+	case SVM_EXIT_INVPCID:
+		/* EXITINFO1 = the descriptor's linear address, EXITINFO2 = the
+		 * register operand (the type), with decode assists (APM 15.33). */
+		e->kind = EXIT_INVPCID;
+		e->u.invpcid.desc = info1;
+		e->u.invpcid.type = info2;
+		e->u.invpcid.known = svm_caps.decode_assists;
+		break;
 	case SVM_EXIT_INVLPG:
 		e->kind = EXIT_INVLPG;
 		/* Without decode assists EXITINFO1 is 0 (QEMU TCG): say "unknown". */

@@ -107,6 +107,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define SVM_INTERCEPT1_CPUID     BIT(18)
 #define SVM_INTERCEPT1_HLT       BIT(24)
 #define SVM_INTERCEPT1_INVLPG    BIT(25)
+#define SVM_INTERCEPT3_INVPCID   BIT(2)    /* vector 5 (offset 014h), APM 15.9 */
 #define SVM_INTERCEPT1_IOIO      BIT(27)
 #define SVM_INTERCEPT1_MSR       BIT(28)
 #define SVM_INTERCEPT1_SHUTDOWN  BIT(31)
@@ -148,6 +149,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "vmcb");
 #define SVM_EXIT_MSR             0x07c
 #define SVM_EXIT_SHUTDOWN        0x07f
 #define SVM_EXIT_VMMCALL         0x081
+#define SVM_EXIT_INVPCID         0x0a2
 #define SVM_EXIT_NPF             0x400
 #define SVM_EXIT_INVALID         ((u64)-1)
 

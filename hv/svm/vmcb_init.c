@@ -59,6 +59,8 @@ static void init_control(struct vcpu *v, struct vmcb_control *c)
 		c->intercept_cr |= BIT(0) | BIT(3) | BIT(4);
 		c->intercept_exceptions = BIT(14);
 		c->intercept_misc1 |= SVM_INTERCEPT1_INVLPG;
+		/* INVPCID too: its flushes are the shadow MMU's sync points. */
+		c->intercept_misc3 |= SVM_INTERCEPT3_INVPCID;
 	}
 }
 

@@ -142,8 +142,18 @@ static void setup_controls(struct vmx_vcpu *vv)
  * the CPU to run with whatever the guest wrote: paging always on (PE, PG;
  * no unrestricted guest without EPT anyway), CR0.WP so write-protected
  * guest page tables stay protected from the guest kernel, and CR4.PAE:
- * legacy PAE paging on a direct root while the guest's paging is off. */
-#define CR4_PAE BIT(5)
+ * legacy PAE paging on a direct root while the guest's paging is off, or
+ * on a PAE root for a 32-bit or PAE guest. It also owns the CR4 bits whose
+ * change hv must see: PSE, SMEP, SMAP (the meaning of the guest's PTEs: a
+ * new shadow role), PGE and PCIDE (a write that changes them flushes the
+ * TLB, a sync point for unsync shadow pages: KVM takes PGE under shadow
+ * paging for the same reason), so such a write exits (cr.c). */
+#define CR4_PSE   BIT(4)
+#define CR4_PAE   BIT(5)
+#define CR4_PGE   BIT(7)
+#define CR4_PCIDE BIT(17)
+#define CR4_SMEP  BIT(20)
+#define CR4_SMAP  BIT(21)
 
 u64 vmx_cr0_host_mask(const struct vmx_vcpu *vv)
 {
@@ -159,7 +169,7 @@ u64 vmx_cr4_host_mask(const struct vmx_vcpu *vv)
 {
 	u64 mask = vmx_caps.cr4_fixed0 | ~vmx_caps.cr4_fixed1;
 	if (vv->shadow)
-		mask |= CR4_PAE;
+		mask |= CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP;
 	return mask & 0xffffffffull;
 }
 

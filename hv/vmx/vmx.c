@@ -365,6 +365,16 @@ static int vmx_code_mode(struct vcpu *v, u64 *cs_base)
 	return (ar & BIT(14)) ? 32 : 16;
 }
 
+/* INVPCID runs in the guest only with "enable INVPCID" (else #UD, SDM Vol.
+ * 3C 25.3); under mmu=shadow "INVLPG exiting" (always on there, vmcs.c)
+ * turns it into an exit that hv handles (shadow_exit.c). */
+static bool vmx_invpcid_ok(struct vcpu *v)
+{
+	vmx_load(to_vmx(v));
+	return (vmcs_read(VMCS_PROC_CTLS) & PROC_SECONDARY_CTLS) &&
+	       (vmcs_read(VMCS_PROC_CTLS2) & PROC2_ENABLE_INVPCID);
+}
+
 static int vmx_probe_op(bool want_tdp, char *why, size_t why_len)
 {
 	return vmx_probe(want_tdp, why, why_len);
@@ -394,4 +404,5 @@ const struct vendor_ops vmx_ops = {
 	.mmu_setup        = vmx_mmu_setup,
 	.inject_interrupt = vmx_inject_interrupt,
 	.code_mode        = vmx_code_mode,
+	.invpcid_ok       = vmx_invpcid_ok,
 };

@@ -10,6 +10,7 @@
 #include "hv/vmx/vmx.h"
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
+#include "hv/core/x86.h"
 #include "mmu/mmu.h"
 
 #define VECTOR_PF  14
@@ -94,6 +95,48 @@ static void decode_exception(struct exit_info *e)
 	}
 }
 
+/*
+ * INVPCID (exits under mmu=shadow: "INVLPG exiting" with "enable INVPCID",
+ * SDM Vol. 3C 25.1.3). The descriptor's address is the memory operand,
+ * described by the VM-exit instruction-information field (27.2.5, the
+ * INVEPT/INVPCID/INVVPID format) and the displacement in the exit
+ * qualification:
+ *   1:0 scaling   9:7 address size (0 16-bit, 1 32-bit, 2 64-bit)
+ *   17:15 segment   21:18 index reg (22: invalid)   26:23 base reg (27:
+ *   invalid)   31:28 reg2, the register operand holding the type.
+ * Register numbers are the ModRM order (RAX, RCX, RDX, RBX, RSP, ...).
+ */
+static void decode_invpcid(struct vmx_vcpu *vv, struct exit_info *e)
+{
+	static const int to_regs[16] = { 0, 2, 3, 1, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15 };
+	const u64 *regs = (const u64 *)&vv->vcpu->regs;
+	u32 info = (u32)vmcs_read(VMCS_EXIT_INSN_INFO);
+	u32 asize = (info >> 7) & 7, seg = (info >> 15) & 7;
+	u64 addr = e->qual;
+
+	if (!(info & BIT(27)))
+		addr += regs[to_regs[(info >> 23) & 0xf]];
+	if (!(info & BIT(22)))
+		addr += regs[to_regs[(info >> 18) & 0xf]] << (info & 3);
+	if (asize == 0)
+		addr &= 0xffff;
+	else if (asize == 1)
+		addr &= 0xffffffffull;
+	/* Segment bases count outside 64-bit mode (and FS/GS in it). */
+	if (asize != 2 || seg == SEG_FS || seg == SEG_GS)
+		addr += vmcs_read(VMCS_GUEST_ES_BASE + 2 * seg);
+	if (asize != 2)
+		addr &= 0xffffffffull;
+	e->kind = EXIT_INVPCID;
+	e->u.invpcid.desc = addr;
+	e->u.invpcid.type = regs[to_regs[(info >> 28) & 0xf]];
+	/* The register operand is 64-bit in 64-bit mode, else 32-bit. */
+	if (!(vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) ||
+	    !(vmcs_read(VMCS_GUEST_ES_AR + 2 * SEG_CS) & BIT(13)))
+		e->u.invpcid.type &= 0xffffffffull;
+	e->u.invpcid.known = true;
+}
+
 void vmx_decode_exit(struct vmx_vcpu *vv, struct exit_info *e)
 {
 	u32 reason = (u32)vmcs_read(VMCS_EXIT_REASON);
@@ -160,7 +203,7 @@ void vmx_decode_exit(struct vmx_vcpu *vv, struct exit_info *e)
 		e->u.npf.error = MMU_PF_MISCONFIG;
 		break;
 	case EXIT_REASON_INVPCID:
-		e->kind = EXIT_INVPCID;
+		decode_invpcid(vv, e);
 		break;
 	default:
 		break;
