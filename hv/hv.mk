@@ -139,3 +139,18 @@ bench-hv: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf
 	@bash hv/test/bench-boot.sh
 
 .PHONY: qemu qemu-gdb check-hv-qemu check-hv-unit bench-hv
+
+# ---- 32-bit and PAE guests (issue #4) ---------------------------------------
+# check-paging32: guests/paging32 (32-bit protected mode on its own tables)
+# in mode=32 (4 KiB + 4 MiB pages) and mode=pae (4 KiB + 2 MiB pages, XD):
+# natively on QEMU, under hv mmu=tdp on QEMU (SVM) and Bochs (VMX); every
+# guest check passes and the check lines are the same in each run of a
+# platform (hv/test/paging32-check.sh, ~2 min). PAGING32_RUNS picks runs.
+PAGING32_RUNS ?= qemu_native qemu_tdp bochs_tdp
+CHECKS += paging32
+
+check-paging32: $(BUILD)/hv.elf $(BUILD)/guests/paging32.elf
+	@PAGING32_RUNS="$(PAGING32_RUNS)" bash hv/test/paging32-check.sh
+
+.PHONY: check-paging32
+# ---- end of the 32-bit / PAE guests block -----------------------------------
