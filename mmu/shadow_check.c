@@ -46,9 +46,79 @@ static bool in_list(const struct shadow_link *head, const struct shadow_link *l)
 static bool gfn_shadowed_sync(struct shadow_vm *svm, gfn_t gfn)
 {
 	for (struct shadow_page *sp = svm->hash[shadow_hash_idx(gfn)]; sp; sp = sp->hash_next)
-		if (sp->gfn == gfn && !role_direct(sp->role) && !sp->unsync)
+		if (sp->gfn == gfn && role_gpt(sp->role) && !sp->unsync)
 			return true;
 	return false;
+}
+
+/*
+ * I10: the role says which part of which gPT an SP shadows, in which
+ * format: SR_4B exactly on the gPT SPs of a 32-bit guest; a quadrant only
+ * there (0..3 for a PD, 0..1 for a PT, shadow_int.h); the mode bits equal
+ * on a whole tree. I11: a PAE root is level 3 with entries 0..3 only (a
+ * 32-bit gva has 2 bits above the PD), linked by nobody, and its pdptr
+ * is zero unless it follows a PAE guest's PDPTE registers.
+ */
+static bool check_role(struct scheck *c, struct shadow_page *sp)
+{
+	u32 role = sp->role, q = role_quadrant(role);
+	int level = role_level(role);
+	bool want_4b = role_gpt(role) && role_mode(role) == GWALK_MODE_32;
+
+	if (!!(role & SR_4B) != want_4b)
+		return sfail(c, "I10", sp, -1, "4-byte gPTE flag does not match the SP's guest mode");
+	if (q >= ((role & SR_4B) ? (level == 2 ? 4u : level == 1 ? 2u : 1u) : 1u))
+		return sfail(c, "I10", sp, -1, "quadrant out of range for the SP's level and gPTE size");
+	if (!(role & SR_PAE_ROOT)) {
+		for (int i = 0; i < 4; i++)
+			if (sp->pdptr[i])
+				return sfail(c, "I11", sp, -1, "PDPTE key on an SP that is not a PAE root");
+		return true;
+	}
+	if (level != 3 || sp->parents)
+		return sfail(c, "I11", sp, -1, "PAE root not at level 3, or linked from a table");
+	if (role_mode(role) != GWALK_MODE_PAE)
+		for (int i = 0; i < 4; i++)
+			if (sp->pdptr[i])
+				return sfail(c, "I11", sp, -1, "PDPTE key on a PAE root of a non-PAE guest");
+	for (int i = 4; i < SPTE_ENT_PER_PAGE; i++)
+		if (is_mmu_present_spte(sp->spt[i]))
+			return sfail(c, "I11", sp, i, "PAE root entry above 3");
+	return true;
+}
+
+/* I10/I11 for the link SPTE i of sp to child: the child is the part of
+ * the guest's tables that gva range needs. */
+static bool check_link(struct scheck *c, struct shadow_page *sp, int i, struct shadow_page *child)
+{
+	if ((child->role & SR_BASE_MASK) != (sp->role & SR_BASE_MASK))
+		return sfail(c, "I10", sp, i, "child of another guest paging mode or CPU bits");
+	if ((sp->role & SR_PAE_ROOT) && !role_direct(sp->role)) {
+		/* PAE: entry i shadows the PD of PDPTE register i; 32-bit: the
+		 * guest PD (at the root's gfn, the CR3 frame), quarter i. */
+		if (role_mode(sp->role) == GWALK_MODE_PAE &&
+		    child->gfn != (sp->pdptr[i] & GENMASK(51, 12)) >> PAGE_SHIFT)
+			return sfail(c, "I11", sp, i, "PAE root entry does not follow its PDPTE register");
+		if (role_mode(sp->role) == GWALK_MODE_32 &&
+		    (child->gfn != sp->gfn || role_quadrant(child->role) != (u32)i))
+			return sfail(c, "I10", sp, i, "32-bit guest PD quarter is not the root entry's");
+	}
+	if ((sp->role & SR_4B) && (child->role & SR_4B) && role_quadrant(child->role) != ((u32)i & 1))
+		return sfail(c, "I10", sp, i, "32-bit guest PT half is not gva bit 21 of the entry");
+	/* The two SPTEs of one 4-byte gPDE (2k, 2k+1) come from that one gPDE:
+	 * the two halves of one gPT, or two direct SPs for the two halves of a
+	 * 4 MiB page, with the same rights. */
+	if ((sp->role & SR_4B) && role_level(sp->role) == 2 && (i & 1) &&
+	    is_mmu_present_spte(sp->spt[i - 1]) && !is_last_spte(&c->vm->fmt, sp->spt[i - 1], 2)) {
+		struct shadow_page *lo = sp->ent[i - 1].child;
+		u32 mask = ~(SR_QUAD_MASK | SR_INVALID);
+		bool ok = role_direct(child->role)
+			? (lo->role & mask) == (child->role & mask) && child->gfn == lo->gfn + 512
+			: (lo->role & mask) == (child->role & mask) && child->gfn == lo->gfn;
+		if (!ok)
+			return sfail(c, "I10", sp, i, "the two SPTEs of one 4-byte gPDE disagree");
+	}
+	return true;
 }
 
 static bool check_sp(struct scheck *c, struct shadow_vm *svm, struct shadow_page *sp, u64 *unsync)
@@ -58,8 +128,10 @@ static bool check_sp(struct scheck *c, struct shadow_vm *svm, struct shadow_page
 
 	if (sp->role & SR_INVALID)
 		return sfail(c, "I1", sp, -1, "zapped SP still in the hash");
-	if (sp->unsync && (level != PG_LEVEL_4K || role_direct(sp->role)))
+	if (sp->unsync && (level != PG_LEVEL_4K || !role_gpt(sp->role)))
 		return sfail(c, "I7", sp, -1, "unsync SP that is not a last-level gPT");
+	if (!check_role(c, sp))
+		return false;
 	*unsync += sp->unsync;
 	if (!sp->parents && !sp->root_count)
 		return sfail(c, "I5", sp, -1, "orphan SP (no parent, no root reference)");
@@ -81,6 +153,8 @@ static bool check_sp(struct scheck *c, struct shadow_vm *svm, struct shadow_page
 			return sfail(c, "I3", sp, i, "child level is not level - 1");
 		if (!in_list(child->parents, &sp->link[i]))
 			return sfail(c, "I3", sp, i, "link missing from the child's parent list");
+		if (!check_link(c, sp, i, child))
+			return false;
 	}
 	return true;
 }

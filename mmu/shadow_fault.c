@@ -38,18 +38,30 @@ static int index_of(gva_t gva, int level)
 static u32 child_role(struct sfault *sf, struct shadow_page *parent, gfn_t *cgfn)
 {
 	int level = role_level(parent->role);
-	u32 base = parent->role & (SR_NXE | SR_WP | SR_SMEP | SR_SMAP);   /* not SR_PAE_ROOT */
+	u32 base = parent->role & SR_BASE_MASK;   /* not SR_PAE_ROOT, SR_4B, quadrant */
 
 	if (sf->paging && !role_direct(parent->role) && level - 1 >= sf->res.level) {
 		/* The guest has a table at level-1: shadow it. Its access is the
-		 * parent's AND the gPTE linking it (5.1). */
-		u32 acc = role_access(parent->role) &
-			  gwalk_gpte_access(sf->cpu, level, sf->res.gptes[level - 1]);
+		 * parent's AND the gPTE linking it (5.1). A PAE root has no gPTE
+		 * with rights: PDPTE registers carry none (SDM 4.4.1), and a
+		 * 32-bit guest has no entry at all above its PD. */
+		u32 acc = role_access(parent->role);
+		u32 role;
+
+		if (!(parent->role & SR_PAE_ROOT))
+			acc &= gwalk_gpte_access(sf->cpu, level, sf->res.gptes[level - 1]);
 		*cgfn = sf->res.gpte_gpa[level - 2] >> PAGE_SHIFT;
-		return base | (u32)(level - 1) | (acc << SR_ACC_SHIFT);
+		role = base | (u32)(level - 1) | (acc << SR_ACC_SHIFT);
+		/* 32-bit guest: the part of the 4-byte gPT this SP covers. For
+		 * the PD (level 2) that is the PAE root entry's index, for a PT
+		 * the half selected by gva bit 21 (shadow_int.h, quadrants). */
+		if (role_mode(base) == GWALK_MODE_32)
+			role |= SR_4B | (shadow_quadrant_of(sf->gva, level - 1) << SR_QUAD_SHIFT);
+		return role;
 	}
-	/* Paging off, or below a guest 2M/1G leaf: a direct SP for the region
-	 * of the parent's entry, with the translation's rights. */
+	/* Paging off, or below a guest 2M/1G/4M leaf: a direct SP for the
+	 * region of the parent's entry (2 MiB: half of a 32-bit guest's 4 MiB
+	 * page), with the translation's rights. */
 	*cgfn = sf->gfn & ~(pages_per_level(level) - 1);
 	return base | SR_DIRECT | (u32)(level - 1) |
 	       ((sf->paging ? sf->res.access : GWALK_ACC_ALL) << SR_ACC_SHIFT);
@@ -79,8 +91,11 @@ static void prefetch_gptes(struct shadow_op *sop, struct sfault *sf, struct shad
 	struct mmu_vm *vm = sop->op->vm;
 	int first = idx & ~(SHADOW_PREFETCH - 1);
 
-	if (vm->cfg.shadow_no_prefetch || role_direct(sp->role) || sp->unsync)
+	struct gwalk_cpu rcpu;
+
+	if (vm->cfg.shadow_no_prefetch || !role_gpt(sp->role) || sp->unsync)
 		return;
+	shadow_role_cpu(sf->cpu, sp->role, &rcpu);
 	for (int i = first; i < first + SHADOW_PREFETCH; i++) {
 		u64 gpte;
 		u32 acc;
@@ -89,16 +104,16 @@ static void prefetch_gptes(struct shadow_op *sop, struct sfault *sf, struct shad
 
 		if (i == idx || is_mmu_present_spte(sp->spt[i]))
 			continue;
-		if (shadow_read_gpte(vm, ((gpa_t)sp->gfn << PAGE_SHIFT) + (gpa_t)i * 8, &gpte))
+		if (shadow_read_sp_gpte(vm, sp, i, &gpte))   /* 4 or 8 bytes, its quadrant */
 			return;
 		/* Only what the guest already used (A) and may be valid. */
-		if (!(gpte & GPTE_P) || !(gpte & GPTE_A) || gwalk_gpte_rsvd_bits(sf->cpu, 1, gpte))
+		if (!(gpte & GPTE_P) || !(gpte & GPTE_A) || gwalk_gpte_rsvd_bits(&rcpu, 1, gpte))
 			continue;
-		gfn = gwalk_leaf_gpa(sf->cpu, GWALK_MODE_4LEVEL, 1, gpte, 0) >> PAGE_SHIFT;
+		gfn = gwalk_leaf_gpa(&rcpu, gwalk_mode_of(&rcpu), 1, gpte, 0) >> PAGE_SHIFT;
 		slot = memslot_lookup(vm, gfn);
 		if (!slot || (slot->flags & (HC_MEM_ALLONES | HC_MEM_LOG_DIRTY)))
 			continue;
-		acc = role_access(sp->role) & gwalk_gpte_access(sf->cpu, 1, gpte);
+		acc = role_access(sp->role) & gwalk_gpte_access(&rcpu, 1, gpte);
 		if (!(gpte & GPTE_D))
 			acc &= ~GWALK_ACC_W;
 		u32 spte_acc = acc;
@@ -123,25 +138,34 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 
 	if (!sp || (sp->role & SR_INVALID))
 		return MMU_FAULT_RETRY;          /* hv reloads the root (mmu_shadow_load) */
+	struct gwalk_mem mem;
+
+	shadow_bind_locked_mem(&mem, vm);
 	for (int level = role_level(sp->role); level > PG_LEVEL_4K; level--) {
 		sp->write_flooding = 0;          /* used by a fault: not a data page (5.4) */
 		i = index_of(sf->gva, level);
 		if (!is_mmu_present_spte(sp->spt[i])) {
 			gfn_t cgfn;
 			u32 role = child_role(sf, sp, &cgfn);
-			shadow_link_child(sop, sp, i, shadow_get_page(sop, cgfn, role));
+			struct shadow_page *child = shadow_get_page(sop, cgfn, role);
+			/* W6, before the link (KVM: FNAME(gpte_changed) in fetch):
+			 * the gPT is write-protected now (I4, flushed by
+			 * shadow_get_page); if the guest changed a gPTE of the walk
+			 * before that, a link built from the stale walk would stay
+			 * behind the retry and send later faults down the wrong table. */
+			if (sf->paging && gwalk_recheck(sf->cpu, &mem, &sf->res) != 0) {
+				if (!child->parents && !child->root_count)
+					shadow_zap_page(sop, child, HVT_SP_ZAP);   /* no orphan (I5) */
+				return MMU_FAULT_RETRY;
+			}
+			shadow_link_child(sop, sp, i, child);
 		}
 		sp = sp->ent[i].child;
 	}
 	sp->write_flooding = 0;
-	/* W6: the gPTEs used are write-protected now (I4, flushed by
-	 * shadow_get_page); if the guest changed one since the walk, retry. */
-	if (sf->paging) {
-		struct gwalk_mem mem;
-		shadow_bind_locked_mem(&mem, vm);
-		if (gwalk_recheck(sf->cpu, &mem, &sf->res) != 0)
-			return MMU_FAULT_RETRY;
-	}
+	/* W6 for the leaf gPTE (every level was write-protected by now). */
+	if (sf->paging && gwalk_recheck(sf->cpu, &mem, &sf->res) != 0)
+		return MMU_FAULT_RETRY;
 	slot = memslot_lookup(vm, sf->gfn);
 	if (!slot || (slot->flags & HC_MEM_ALLONES) || ((slot->flags & HC_MEM_READONLY) && write)) {
 		sf->out->gpa = ((gpa_t)sf->gfn << PAGE_SHIFT) | (sf->gva & (PAGE_SIZE - 1));
@@ -195,8 +219,8 @@ static enum mmu_fault_result shadow_walk_guest(struct mmu_vcpu *vcpu, struct sfa
 		sf->gfn = sf->gva >> PAGE_SHIFT;   /* W3: identity, not truncated */
 		return 0;
 	}
-	if (gwalk_mode_of(sf->cpu) != GWALK_MODE_4LEVEL)
-		return MMU_FAULT_ERROR;            /* mmu_shadow_load refused this mode */
+	if ((int)gwalk_mode_of(sf->cpu) != role_mode(vcpu->shadow->base_role))
+		return MMU_FAULT_ERROR;            /* hv changed CR0/CR4/EFER without mmu_shadow_load */
 	gwalk_mem_bind_vm(&mem, vcpu->vm);     /* no lock held (W5) */
 	rc = gwalk(sf->cpu, &mem, sf->gva, access, &sf->res);
 	if (rc == E_BUSY)
@@ -218,8 +242,9 @@ enum mmu_fault_result mmu_shadow_page_fault(struct mmu_vcpu *vcpu, const struct 
 {
 	struct mmu_vm *vm = vcpu->vm;
 	struct mmu_shadow_fault dummy;
+	struct gwalk_cpu wcpu = *cpu;
 	struct sfault sf = {
-		.cpu = cpu, .gva = gva, .error = error, .paging = (cpu->cr0 & GW_CR0_PG) != 0,
+		.cpu = &wcpu, .gva = gva, .error = error, .paging = (cpu->cr0 & GW_CR0_PG) != 0,
 		.out = out ? out : &dummy,
 	};
 	u64 fault_seq = env_trace_reserve();
@@ -236,6 +261,10 @@ enum mmu_fault_result mmu_shadow_page_fault(struct mmu_vcpu *vcpu, const struct 
 		goto out;
 	}
 	SHADOW_STAT(vm->shadow, faults);
+	/* A PAE guest's walk uses the PDPTE registers the root was built
+	 * from (loaded at mmu_shadow_load, as the CPU loads them at MOV CR3),
+	 * not the PDPT in memory now, whatever hv passes. */
+	wcpu.pdptrs = gwalk_mode_of(cpu) == GWALK_MODE_PAE ? vcpu->shadow->pdptrs : NULL;
 	r = shadow_walk_guest(vcpu, &sf);
 	if (!r && shadow_topup(vcpu))
 		r = MMU_FAULT_ERROR;

@@ -19,10 +19,13 @@
 
 /* ---- the role word (mmu/SHADOW.md 5.1), the key next to the gfn ---------- */
 #define SR_LEVEL_MASK   0xfu          /* 3..0  level of the SP's entries (1..5) */
-#define SR_QUAD_SHIFT   10            /* 12..10 quadrant (32-bit gPTs; 0 here) */
+#define SR_MODE_SHIFT   4             /* 6..4  guest paging mode (enum gwalk_mode): */
+#define SR_MODE_MASK    (7u << SR_MODE_SHIFT) /* how its gPTEs read (size, reserved bits) */
+#define SR_QUAD_SHIFT   10            /* 12..10 quadrant: which part of a 4-byte gPT */
+#define SR_QUAD_MASK    (7u << SR_QUAD_SHIFT) /* the SP shadows (0 unless SR_4B) */
 #define SR_ACC_SHIFT    13            /* 15..13 GWALK_ACC_* inherited from the parents */
 #define SR_ACC_MASK     (7u << SR_ACC_SHIFT)
-#define SR_4B           (1u << 16)    /* the gPT has 4-byte entries */
+#define SR_4B           (1u << 16)    /* the gPT has 4-byte entries (32-bit guest) */
 #define SR_DIRECT       (1u << 17)    /* no gPT: paging off or a guest huge page */
 #define SR_INVALID      (1u << 18)    /* zapped: never matches a lookup again */
 #define SR_NXE          (1u << 19)    /* EFER.NXE */
@@ -30,11 +33,39 @@
 #define SR_SMEP         (1u << 21)    /* CR4.SMEP */
 #define SR_SMAP         (1u << 22)    /* CR4.SMAP */
 #define SR_PAE_ROOT     (1u << 24)    /* the root is a PAE PDPT (4 PDPTEs): the CPU runs
-                                         legacy PAE paging (guest EFER.LMA=0, e.g. paging off) */
+                                         legacy PAE paging (guest EFER.LMA=0: paging
+                                         off, PAE or 32-bit guest). It shadows no gPT:
+                                         its entries follow the PDPTE registers (PAE),
+                                         the 4 quarters of the guest PD (32-bit) or
+                                         the identity (paging off, with SR_DIRECT) */
+/* The bits every SP of one vCPU paging mode shares (shadow_base_role). */
+#define SR_BASE_MASK    (SR_MODE_MASK | SR_NXE | SR_WP | SR_SMEP | SR_SMAP)
 
 static inline int role_level(u32 role) { return (int)(role & SR_LEVEL_MASK); }
 static inline u32 role_access(u32 role) { return (role & SR_ACC_MASK) >> SR_ACC_SHIFT; }
 static inline bool role_direct(u32 role) { return (role & SR_DIRECT) != 0; }
+static inline int role_mode(u32 role) { return (int)((role & SR_MODE_MASK) >> SR_MODE_SHIFT); }
+static inline u32 role_quadrant(u32 role) { return (role & SR_QUAD_MASK) >> SR_QUAD_SHIFT; }
+/* Does the SP shadow a guest page table (a gfn to write-protect, gPTEs to
+ * read)? Not a direct SP, not a PAE root. */
+static inline bool role_gpt(u32 role) { return !(role & (SR_DIRECT | SR_PAE_ROOT)); }
+
+/*
+ * Quadrants (KVM: role.quadrant). A 32-bit guest's gPT has 1024 4-byte
+ * entries; an SP has 512 8-byte ones, each mapping half as much:
+ *
+ *   guest PD (4 GiB)  -> 4 SPs of level 2, quadrant q = gva bits 31..30,
+ *                        SPTE i <-> gPDE 256q + i/2 (two 2 MiB SPTEs per 4 MiB gPDE)
+ *   guest PT (4 MiB)  -> 2 SPs of level 1, quadrant q = gva bit 21,
+ *                        SPTE i <-> gPTE 512q + i
+ *
+ * The quadrant of the SP (level L) a gva goes through: gva >> (12 + 9L),
+ * L bits of it (1 for a PT, 2 for a PD).
+ */
+static inline u32 shadow_quadrant_of(gva_t gva, int level)
+{
+	return (u32)(gva >> (PAGE_SHIFT + SPTE_LEVEL_BITS * level)) & ((1u << level) - 1);
+}
 
 #define SHADOW_HASH_SIZE  1024        /* SP hash buckets (by gfn) */
 #define SHADOW_RMAP_SIZE  4096        /* reverse-map buckets (by gfn) */
@@ -70,6 +101,8 @@ struct shadow_page {
 	                                 without a trap; synced at the next sync point (L1) */
 	u8    write_flooding;         /* emulated writes since a fault last used it (L1) */
 	struct shadow_page *zap_next; /* the op's list of zapped SPs to free after its flush */
+	u64   pdptr[4];               /* PAE root of a PAE guest: the PDPTE registers its
+	                                 entries follow (part of the lookup key); else 0 */
 	union {
 		gfn_t gfn;                /* present leaf i: the gfn it maps */
 		struct shadow_page *child;/* present non-leaf i: the SP it links */
@@ -89,12 +122,16 @@ struct shadow_vm {
 
 struct shadow_root {
 	struct shadow_page *sp;       /* NULL: empty slot; holds one root_count */
-	u64 cr3;                      /* guest CR3 frame it was built for (0: paging off) */
+	u64 cr3;                      /* guest CR3 it was built for: the frame (4-level,
+	                                 32-bit), bits 31..5 (PAE), 0 (paging off); a
+	                                 PAE root also matches sp->pdptr */
 };
 
 struct shadow_vcpu {
 	struct gwalk_cpu cpu;         /* guest state at the last mmu_shadow_load (vCPU thread) */
-	u32  base_role;               /* SR_* mode bits of cpu (no level, access) */
+	u32  base_role;               /* SR_BASE_MASK bits of cpu (no level, access) */
+	u64  pdptrs[4];               /* PAE guest: the PDPTE registers at the last load
+	                                 (cpu.pdptrs points here; faults walk with them) */
 	bool loaded;                  /* mmu_shadow_load succeeded at least once */
 	struct shadow_root cur;       /* the root the guest runs on (L1) */
 	struct shadow_root prev[SHADOW_PREV_ROOTS]; /* most recent first (L1) */
@@ -124,6 +161,8 @@ void shadow_op_end(struct shadow_op *sop);
 u32  shadow_base_role(const struct gwalk_cpu *cpu);
 int  shadow_topup(struct mmu_vcpu *vcpu);
 struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role);
+/* A root: as shadow_get_page, and a PAE root also keyed by its 4 PDPTEs. */
+struct shadow_page *shadow_get_root(struct shadow_op *sop, gfn_t gfn, u32 role, const u64 *pdptr);
 struct shadow_page *shadow_page_of_link(struct shadow_link *link);
 void shadow_link_child(struct shadow_op *sop, struct shadow_page *sp, int i,
 		       struct shadow_page *child);
@@ -140,7 +179,18 @@ u64  shadow_make_leaf(struct mmu_vm *vm, const struct memslot *slot, gfn_t gfn, 
 bool shadow_spte_allows(const struct spte_format *f, u64 spte, u32 error);
 /* gPTE access under the MMU lock (no mmu_gpa_to_hpa: it takes the lock, W5/W6). */
 void shadow_bind_locked_mem(struct gwalk_mem *mem, struct mmu_vm *vm);
-int  shadow_read_gpte(struct mmu_vm *vm, gpa_t gpa, u64 *gpte);
+int  shadow_read_gpte(struct mmu_vm *vm, gpa_t gpa, int size, u64 *gpte);
+/* The gPTEs behind a gPT SP's SPTEs (role_gpt), 4- or 8-byte, with quadrants: */
+int   shadow_gpte_size(const struct shadow_page *sp);
+gpa_t shadow_gpte_gpa(const struct shadow_page *sp, int i);       /* behind SPTE i */
+int   shadow_read_sp_gpte(struct mmu_vm *vm, const struct shadow_page *sp, int i, u64 *gpte);
+/* SPTEs of sp derived from the gPTE at byte offset off of its gPT page:
+ * returns how many (0: another quadrant's, 1, or 2 for a 4-byte PDE) and
+ * the first in *first. */
+int   shadow_sptes_of_gpte(const struct shadow_page *sp, u32 off, int *first);
+/* cpu with the paging mode and mode bits of role: how sp's gPTEs read,
+ * whichever vCPU syncs or prefetches it. */
+void  shadow_role_cpu(const struct gwalk_cpu *cpu, u32 role, struct gwalk_cpu *out);
 
 /* shadow_check.c */
 int  shadow_check(struct mmu_vm *vm, char *why, size_t len);

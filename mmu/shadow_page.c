@@ -59,10 +59,13 @@ void shadow_op_end(struct shadow_op *sop)
 }
 
 /* ---- roles ---------------------------------------------------------------- */
-/* The CPU bits that change how a gPTE becomes an SPTE (5.1). */
+/* The CPU bits that change how a gPTE becomes an SPTE (5.1), and the
+ * guest paging mode: it says how big a gPTE is, which bits are reserved and
+ * which gPT format the SPs shadow, so SPs of different modes are never
+ * shared and a mode change drops every root (I9). */
 u32 shadow_base_role(const struct gwalk_cpu *cpu)
 {
-	u32 role = 0;
+	u32 role = (u32)gwalk_mode_of(cpu) << SR_MODE_SHIFT;
 
 	if (cpu->efer & GW_EFER_NXE)
 		role |= SR_NXE;
@@ -227,7 +230,7 @@ bool shadow_gfn_needs_wrprot(struct shadow_op *sop, gfn_t gfn, bool can_unsync)
 	if (sop->op->vm->cfg.shadow_no_unsync)
 		can_unsync = false;
 	for_each_sp_of_gfn(svm, sp, gfn) {
-		if (role_direct(sp->role) || sp->unsync)
+		if (!role_gpt(sp->role) || sp->unsync)
 			continue;
 		if (role_level(sp->role) != PG_LEVEL_4K || !can_unsync)
 			return true;
@@ -236,26 +239,40 @@ bool shadow_gfn_needs_wrprot(struct shadow_op *sop, gfn_t gfn, bool can_unsync)
 	if (!any)
 		return false;
 	for_each_sp_of_gfn(svm, sp, gfn)
-		if (!role_direct(sp->role) && !sp->unsync)
+		if (role_gpt(sp->role) && !sp->unsync)
 			shadow_unsync_page(sop, sp);
 	return false;
 }
 
 /* ---- lookup / create (5.1) -------------------------------------------------- */
-struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role)
+static bool pdptr_equal(const u64 *a, const u64 *b)
 {
+	for (int i = 0; i < 4; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* pdptr: the PDPTE registers a PAE root follows; all zero for other SPs.
+ * A PAE guest can rewrite its PDPT without reloading CR3, so two roots for
+ * the same (CR3 frame, role) may follow different PDPTEs (5.7). */
+static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, const u64 *pdptr)
+{
+	static const u64 no_pdptr[4];
 	struct shadow_vm *svm = sop->svm;
 	struct shadow_page *sp, *next;
 
+	if (!pdptr)
+		pdptr = no_pdptr;
 	for_each_sp_of_gfn(svm, sp, gfn) {
-		if (sp->role == role) {
+		if (sp->role == role && pdptr_equal(sp->pdptr, pdptr)) {
 			shadow_trace_sp(sop, sp, HVT_SP_GET, 0);
 			return sp;
 		}
 	}
 	/* A gPT now used as an upper-level table cannot stay unsync: zap the
 	 * unsync last-level SPs of this gfn (their SPTEs would be stale). */
-	if (!role_direct(role) && role_level(role) > PG_LEVEL_4K) {
+	if (role_gpt(role) && role_level(role) > PG_LEVEL_4K) {
 		for (sp = svm->hash[shadow_hash_idx(gfn)]; sp; sp = next) {
 			next = sp->hash_next;
 			if (sp->gfn == gfn && sp->unsync)
@@ -265,12 +282,14 @@ struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role)
 	sp = sp_from_cache(sop);
 	sp->role = role;
 	sp->gfn = gfn;
+	for (int i = 0; i < 4; i++)
+		sp->pdptr[i] = pdptr[i];
 	sp->hash_next = svm->hash[shadow_hash_idx(gfn)];
 	svm->hash[shadow_hash_idx(gfn)] = sp;
 	svm->nr_pages++;
 	SHADOW_STAT(svm, pages_created);
 	shadow_trace_sp(sop, sp, HVT_SP_GET, 1);
-	if (!role_direct(role)) {
+	if (role_gpt(role)) {
 		/* I4: the gPT is now shadowed; nobody may write it unseen. Flush
 		 * now, not at the op's end: the caller re-checks the gPTEs after
 		 * this (W6) and a stale writable TLB entry elsewhere could still
@@ -282,6 +301,82 @@ struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role)
 		shadow_trace_sp(sop, sp, HVT_SP_WRPROT, 0);
 	}
 	return sp;
+}
+
+struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role)
+{
+	return get_page(sop, gfn, role, NULL);
+}
+
+struct shadow_page *shadow_get_root(struct shadow_op *sop, gfn_t gfn, u32 role, const u64 *pdptr)
+{
+	return get_page(sop, gfn, role, (role & SR_PAE_ROOT) ? pdptr : NULL);
+}
+
+/* ---- the gPTEs behind an SP (4- or 8-byte, quadrants: shadow_int.h) -------- */
+int shadow_gpte_size(const struct shadow_page *sp)
+{
+	return (sp->role & SR_4B) ? 4 : 8;
+}
+
+gpa_t shadow_gpte_gpa(const struct shadow_page *sp, int i)
+{
+	gpa_t table = (gpa_t)sp->gfn << PAGE_SHIFT;
+	u32 q = role_quadrant(sp->role);
+
+	if (!(sp->role & SR_4B))
+		return table + (gpa_t)i * 8;
+	if (role_level(sp->role) == PG_LEVEL_4K)
+		return table + (gpa_t)(q * 512 + (u32)i) * 4;     /* PT half q */
+	return table + (gpa_t)(q * 256 + (u32)i / 2) * 4;         /* PD quarter q, 2 SPTEs per gPDE */
+}
+
+int shadow_read_sp_gpte(struct mmu_vm *vm, const struct shadow_page *sp, int i, u64 *gpte)
+{
+	return shadow_read_gpte(vm, shadow_gpte_gpa(sp, i), shadow_gpte_size(sp), gpte);
+}
+
+int shadow_sptes_of_gpte(const struct shadow_page *sp, u32 off, int *first)
+{
+	u32 q = role_quadrant(sp->role), g;
+
+	if (!(sp->role & SR_4B)) {
+		*first = (int)(off / 8);
+		return 1;
+	}
+	g = off / 4;                                  /* gPTE index, 0..1023 */
+	if (role_level(sp->role) == PG_LEVEL_4K) {
+		if (g / 512 != q)
+			return 0;                     /* the other half of the gPT */
+		*first = (int)(g % 512);
+		return 1;
+	}
+	if (g / 256 != q)
+		return 0;                             /* another quarter of the gPD */
+	*first = (int)(g % 256) * 2;
+	return 2;
+}
+
+void shadow_role_cpu(const struct gwalk_cpu *cpu, u32 role, struct gwalk_cpu *out)
+{
+	*out = *cpu;
+	out->cr4 &= ~(u64)(GW_CR4_PAE | GW_CR4_LA57 | GW_CR4_SMEP | GW_CR4_SMAP);
+	out->efer &= ~(u64)(GW_EFER_LMA | GW_EFER_NXE);
+	out->cr0 = (out->cr0 & ~(u64)GW_CR0_WP) | GW_CR0_PG;
+	switch (role_mode(role)) {
+	case GWALK_MODE_5LEVEL: out->cr4 |= GW_CR4_LA57; /* fall through */
+	case GWALK_MODE_4LEVEL: out->efer |= GW_EFER_LMA; /* fall through */
+	case GWALK_MODE_PAE:    out->cr4 |= GW_CR4_PAE; break;
+	default:                break;
+	}
+	if (role & SR_NXE)
+		out->efer |= GW_EFER_NXE;
+	if (role & SR_WP)
+		out->cr0 |= GW_CR0_WP;
+	if (role & SR_SMEP)
+		out->cr4 |= GW_CR4_SMEP;
+	if (role & SR_SMAP)
+		out->cr4 |= GW_CR4_SMAP;
 }
 
 /* ---- SPTEs of an SP ------------------------------------------------------------ */
@@ -443,13 +538,14 @@ static void *gpa_to_va_locked(struct mmu_vm *vm, gpa_t gpa, bool write)
 	return env_hpa_to_va(slot->backing + (gpa - (slot->base_gfn << PAGE_SHIFT)));
 }
 
-int shadow_read_gpte(struct mmu_vm *vm, gpa_t gpa, u64 *gpte)
+int shadow_read_gpte(struct mmu_vm *vm, gpa_t gpa, int size, u64 *gpte)
 {
 	void *va = gpa_to_va_locked(vm, gpa, false);
 
 	if (!va)
 		return E_FAULT;
-	*gpte = atomic_load_acquire((volatile u64 *)va);
+	*gpte = size == 4 ? __atomic_load_n((volatile u32 *)va, __ATOMIC_ACQUIRE)
+			  : atomic_load_acquire((volatile u64 *)va);   /* never torn */
 	return 0;
 }
 

@@ -26,6 +26,9 @@ static void drop_and_count(struct shadow_op *sop, struct shadow_page *sp, int i)
 
 /*
  * Re-derive SPTE i of an unsync (or INVLPG'd) last-level SP from its gPTE.
+ * The gPTE is read as the SP's role says: 8 bytes at i * 8, or for a
+ * 32-bit guest 4 bytes at (512 * quadrant + i) * 4 (shadow_int.h), and
+ * judged in the SP's paging mode (whichever vCPU syncs it).
  *  - gPTE not present, not accessed, reserved bits, other frame: drop.
  *  - otherwise shadow_sync_leaf (shadow_sync_leaf.c, lab 03) decides
  *    whether the SPTE must be rewritten.
@@ -33,19 +36,20 @@ static void drop_and_count(struct shadow_op *sop, struct shadow_page *sp, int i)
 void shadow_sync_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 {
 	struct mmu_vm *vm = sop->op->vm;
-	const struct gwalk_cpu *cpu = &sop->sv->cpu;
+	struct gwalk_cpu cpu;
 	u64 old = sp->spt[i], gpte;
 	struct memslot *slot;
 	gfn_t gfn;
 
 	if (!is_mmu_present_spte(old))
 		return;   /* nothing cached: the next access faults and walks */
-	if (shadow_read_gpte(vm, ((gpa_t)sp->gfn << PAGE_SHIFT) + (gpa_t)i * 8, &gpte) ||
-	    !(gpte & GPTE_P) || !(gpte & GPTE_A) || gwalk_gpte_rsvd_bits(cpu, 1, gpte)) {
+	shadow_role_cpu(&sop->sv->cpu, sp->role, &cpu);
+	if (shadow_read_sp_gpte(vm, sp, i, &gpte) ||
+	    !(gpte & GPTE_P) || !(gpte & GPTE_A) || gwalk_gpte_rsvd_bits(&cpu, 1, gpte)) {
 		drop_and_count(sop, sp, i);
 		return;
 	}
-	gfn = gwalk_leaf_gpa(cpu, GWALK_MODE_4LEVEL, 1, gpte, 0) >> PAGE_SHIFT;
+	gfn = gwalk_leaf_gpa(&cpu, gwalk_mode_of(&cpu), 1, gpte, 0) >> PAGE_SHIFT;
 	slot = memslot_lookup(vm, gfn);
 	if (gfn != sp->ent[i].gfn || !slot || (slot->flags & HC_MEM_ALLONES)) {
 		drop_and_count(sop, sp, i);
@@ -128,25 +132,31 @@ static void drop_all_roots(struct shadow_op *sop, struct shadow_vcpu *sv)
 	}
 }
 
-static bool root_matches(const struct shadow_root *r, u64 cr3, u32 role)
+static bool root_matches(const struct shadow_root *r, u64 cr3, u32 role, const u64 *pdptr)
 {
-	return r->sp && r->cr3 == cr3 && r->sp->role == role;   /* an invalid root never matches */
+	if (!r->sp || r->cr3 != cr3 || r->sp->role != role)   /* an invalid root never matches */
+		return false;
+	for (int i = 0; i < 4 && (role & SR_PAE_ROOT); i++)
+		if (r->sp->pdptr[i] != pdptr[i])
+			return false;                 /* PAE: the guest rewrote its PDPT */
+	return true;
 }
 
 /* Make (cr3, role) current: the current root, a cached one (swapped in), or
  * a new one; the old current root goes to the front of the cache, the least
  * recently used cached root is dropped (I9: one root_count per slot). */
-static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, u32 role)
+static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, u32 role,
+			const u64 *pdptr)
 {
 	struct shadow_root old = sv->cur;
 	int hit = -1;
 
-	if (root_matches(&sv->cur, cr3, role)) {
+	if (root_matches(&sv->cur, cr3, role, pdptr)) {
 		SHADOW_STAT(sop->svm, root_hits);
 		return;
 	}
 	for (int i = 0; i < SHADOW_PREV_ROOTS && hit < 0; i++)
-		if (root_matches(&sv->prev[i], cr3, role))
+		if (root_matches(&sv->prev[i], cr3, role, pdptr))
 			hit = i;
 	if (hit >= 0) {
 		SHADOW_STAT(sop->svm, root_hits);
@@ -155,7 +165,8 @@ static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, 
 			sv->prev[i] = sv->prev[i - 1];
 	} else {
 		SHADOW_STAT(sop->svm, root_misses);
-		struct shadow_page *sp = shadow_get_page(sop, role_direct(role) ? 0 : cr3 >> PAGE_SHIFT, role);
+		struct shadow_page *sp = shadow_get_root(sop, role_direct(role) ? 0 : cr3 >> PAGE_SHIFT,
+							 role, pdptr);
 		sp->root_count++;
 		sv->cur = (struct shadow_root){ .sp = sp, .cr3 = cr3 };
 		if (sv->prev[SHADOW_PREV_ROOTS - 1].sp)
@@ -167,17 +178,43 @@ static void switch_root(struct shadow_op *sop, struct shadow_vcpu *sv, u64 cr3, 
 	sop->op->root_hpa = sv->cur.sp->hpa;
 }
 
+/*
+ * The PAE PDPTE registers (SDM 4.4.1): hv's copy if it has one, else read
+ * from the PDPT at CR3 now, as the CPU loads them at MOV CR3 (and at the
+ * CR0/CR4 writes that reload them). No lock held: gwalk_mem_bind_vm (W5).
+ * Reserved bits are left for the walk (RSVD #PF) or hv's #GP (W2).
+ */
+static int load_pdptrs(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, u64 pdptrs[4])
+{
+	struct gwalk_mem mem;
+	gpa_t pdpt = gwalk_root_table(cpu, GWALK_MODE_PAE);
+
+	if (cpu->pdptrs) {
+		for (int i = 0; i < 4; i++)
+			pdptrs[i] = cpu->pdptrs[i];
+		return 0;
+	}
+	gwalk_mem_bind_vm(&mem, vcpu->vm);
+	for (int i = 0; i < 4; i++)
+		if (mem.read_gpte(mem.ctx, pdpt + (gpa_t)i * 8, &pdptrs[i], 8))
+			return E_FAULT;   /* the PDPT is not in guest RAM */
+	return 0;
+}
+
 int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *root)
 {
 	enum gwalk_mode mode = gwalk_mode_of(cpu);
+	u64 pdptrs[4] = {0};
 	struct shadow_vcpu *sv;
 	struct shadow_op sop;
 	u32 base, role;
 	u64 cr3;
 	int rc;
 
-	if (mode != GWALK_MODE_NONE && mode != GWALK_MODE_4LEVEL)
-		return E_NOTSUP;   /* 32-bit, PAE and 5-level guests: not yet (SHADOW.md 1) */
+	if (mode == GWALK_MODE_5LEVEL)
+		return E_NOTSUP;   /* 5-level guests: not yet (SHADOW.md 1) */
+	if (mode == GWALK_MODE_PAE && (rc = load_pdptrs(vcpu, cpu, pdptrs)))
+		return rc;
 	rc = shadow_ensure(vcpu);
 	if (!rc)
 		rc = shadow_topup(vcpu);
@@ -185,20 +222,44 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 		return rc;
 	sv = vcpu->shadow;
 	base = shadow_base_role(cpu);
-	/* Paging off: the CPU runs legacy PAE paging on a direct PAE root
-	 * (identity, 4 GiB), since EFER.LMA=0 and hv cannot turn paging off. */
-	role = mode == GWALK_MODE_NONE ? base | 3u | SR_DIRECT | SR_PAE_ROOT
-				       : base | 4u;
+	/*
+	 * The root, in the format the CPU walks (5.7):
+	 *  - 4-level guest: long mode, a root that shadows its PML4;
+	 *  - paging off, PAE and 32-bit guests: EFER.LMA=0, so the CPU runs
+	 *    legacy PAE paging (hv forces CR4.PAE) on a PAE root of ours whose
+	 *    4 entries are filled by faults: identity (paging off, direct), the
+	 *    PDs of the PDPTE registers (PAE), the 4 quarters of the guest's PD
+	 *    (32-bit, quadrants 0..3).
+	 */
+	switch (mode) {
+	case GWALK_MODE_NONE:
+		role = base | 3u | SR_DIRECT | SR_PAE_ROOT;
+		cr3 = 0;
+		break;
+	case GWALK_MODE_32:
+		role = base | 3u | SR_PAE_ROOT;
+		cr3 = gwalk_root_table(cpu, mode);    /* bits 31..12 */
+		break;
+	case GWALK_MODE_PAE:
+		role = base | 3u | SR_PAE_ROOT;
+		cr3 = gwalk_root_table(cpu, mode);    /* bits 31..5: a PDPT is 32 bytes */
+		break;
+	default:
+		role = base | 4u;
+		cr3 = gwalk_root_table(cpu, mode);    /* bits 51..12 */
+		break;
+	}
 	role |= GWALK_ACC_ALL << SR_ACC_SHIFT;
-	cr3 = mode == GWALK_MODE_NONE ? 0 : cpu->cr3 & GENMASK(51, 12);
 	shadow_op_begin(&sop, vcpu->vm, vcpu);
 	sv->cpu = *cpu;
-	sv->cpu.pdptrs = NULL;
+	for (int i = 0; i < 4; i++)
+		sv->pdptrs[i] = pdptrs[i];
+	sv->cpu.pdptrs = mode == GWALK_MODE_PAE ? sv->pdptrs : NULL;
 	/* A paging-mode change gives every SP a new role: drop all roots (I9). */
 	if (sv->loaded && base != sv->base_role)
 		drop_all_roots(&sop, sv);
 	sv->base_role = base;
-	switch_root(&sop, sv, cr3, role);
+	switch_root(&sop, sv, cr3, role, pdptrs);
 	sv->loaded = true;
 	/* The guest's TLB rules: its PTE changes are visible after MOV CR3. */
 	shadow_sync_all(&sop);
@@ -219,6 +280,10 @@ void mmu_shadow_invlpg(struct mmu_vcpu *vcpu, gva_t gva)
 	if (!vcpu->vm->shadow || !sv || !sv->loaded)
 		return;
 	shadow_op_begin(&sop, vcpu->vm, vcpu);
+	/* The shadow tables are in the CPU's format whatever the guest's: the
+	 * same walk finds the leaf SP for a 32-bit gva, and its SPTE index
+	 * (gva bits 20..12) maps to the right 4-byte gPTE through the SP's
+	 * quadrant (gva bit 21) in shadow_sync_spte. */
 	struct shadow_page *sp = sv->cur.sp;
 	for (int level = sp ? role_level(sp->role) : 0; sp && level > PG_LEVEL_4K; level--) {
 		int i = (int)((gva >> (PAGE_SHIFT + SPTE_LEVEL_BITS * (level - 1))) & 511);
@@ -250,21 +315,23 @@ int mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *byte
 	shadow_op_begin(&sop, vm, vcpu);
 	rc = shadow_write_guest_locked(vm, gpa, bytes, len);
 	SHADOW_STAT(sop.svm, emulated_writes);
-	/* A write that does not cover exactly one whole gPTE, or a small one,
-	 * is probably data, not a PTE update (KVM: detect_write_misaligned). */
-	bool misaligned = len < 4 || ((off ^ (off + (u32)len - 1)) & ~7u);
 	struct shadow_page **bucket = &sop.svm->hash[shadow_hash_idx(gfn)];
 
 	for (sp = *bucket; sp; sp = sp->hash_next)
-		if (sp->gfn == gfn && !role_direct(sp->role))
+		if (sp->gfn == gfn && role_gpt(sp->role))
 			sp->write_flooding++;
 	/* Unshadow pages written too often without a fault using them, or
-	 * written like data; a root stays (a vCPU runs on it). Restart after
-	 * each zap: it may take other SPs of the bucket with it. */
+	 * written like data: a write that does not cover exactly one whole
+	 * gPTE of the SP's size (4 bytes for a 32-bit guest: an 8-byte write
+	 * there changes two gPTEs), or a small one (KVM:
+	 * detect_write_misaligned). A root stays (a vCPU runs on it). Restart
+	 * after each zap: it may take other SPs of the bucket with it. */
 	for (sp = *bucket; sp; sp = next) {
 		next = sp->hash_next;
-		if (sp->gfn != gfn || role_direct(sp->role) || sp->root_count)
+		if (sp->gfn != gfn || !role_gpt(sp->role) || sp->root_count)
 			continue;
+		u32 size = (u32)shadow_gpte_size(sp);
+		bool misaligned = len < 4 || ((off ^ (off + (u32)len - 1)) & ~(size - 1));
 		bool flood = sp->write_flooding >= SHADOW_FLOOD;
 		if (!flood && !misaligned)
 			continue;
@@ -273,11 +340,20 @@ int mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *byte
 		shadow_zap_page(&sop, sp, flood ? HVT_SP_FLOOD : HVT_SP_ZAP);
 		next = *bucket;
 	}
-	/* The rest: drop the SPTE of the written gPTE, cheaper than
-	 * re-deriving it; the next access re-faults and walks. */
-	for (sp = *bucket; sp; sp = sp->hash_next)
-		if (sp->gfn == gfn && !role_direct(sp->role))
-			shadow_drop_spte(&sop, sp, (int)(off / 8));
+	/* The rest: drop the SPTEs of every gPTE written, cheaper than
+	 * re-deriving them; the next access re-faults and walks. In a 32-bit
+	 * guest's gPT the written gPTE may belong to another quadrant's SP (then
+	 * nothing here), and one gPDE is two SPTEs (shadow_sptes_of_gpte). */
+	for (sp = *bucket; sp; sp = sp->hash_next) {
+		if (sp->gfn != gfn || !role_gpt(sp->role))
+			continue;
+		u32 size = (u32)shadow_gpte_size(sp);
+		for (u32 o = off & ~(size - 1); o < off + (u32)len && o < PAGE_SIZE; o += size) {
+			int first, n = shadow_sptes_of_gpte(sp, o, &first);
+			for (int k = 0; k < n; k++)
+				shadow_drop_spte(&sop, sp, first + k);
+		}
+	}
 	shadow_op_end(&sop);
 	return rc;
 }
@@ -299,7 +375,7 @@ int mmu_shadow_unprotect(struct mmu_vcpu *vcpu, gpa_t gpa)
 	shadow_op_begin(&sop, vm, vcpu);
 	for (sp = sop.svm->hash[shadow_hash_idx(gfn)]; sp; sp = next) {
 		next = sp->hash_next;
-		if (sp->gfn != gfn || role_direct(sp->role) || sp->root_count)
+		if (sp->gfn != gfn || !role_gpt(sp->role) || sp->root_count)
 			continue;
 		shadow_zap_page(&sop, sp, HVT_SP_ZAP);
 		n++;

@@ -6,6 +6,12 @@
  * walk takes mmu_shadow_page_fault, emulating writes to write-protected
  * gPTs through mmu_shadow_emulated_write exactly as hv does. It has no
  * TLB: every access walks, so it is the strictest guest.
+ *
+ * The guest runs 4-level paging (the default), PAE or 32-bit paging
+ * (sg_set_mode); its tables are built here by hand, with the index math
+ * of the SDM written out (not gwalk_format.c's), so a format bug in the
+ * MMU cannot hide behind the same bug in the harness. A 32-bit guest
+ * reads and writes 4 bytes at a time (its PTE edits are MOV r32).
  */
 #ifndef HVLAB_MMU_TEST_SHADOW_HARNESS_H
 #define HVLAB_MMU_TEST_SHADOW_HARNESS_H
@@ -28,6 +34,7 @@ struct sg {                         /* a shadow-paged guest */
 	u64 exits;                      /* faults taken by cpu_access */
 	u64 injected;                   /* #PFs delivered to the guest */
 	u32 last_error;                 /* error code of the last injected #PF */
+	int width;                      /* bytes per guest access: 8, or 4 (32-bit guest) */
 };
 
 static inline bool sg_create(struct sg *g, bool no_unsync, bool skip_wadd, bool no_prefetch)
@@ -48,7 +55,38 @@ static inline bool sg_create(struct sg *g, bool no_unsync, bool skip_wadd, bool 
 		.efer = GW_EFER_LMA | GW_EFER_NXE | BIT(8), .maxphyaddr = 48, .gbpages = true,
 	};
 	g->next_pt = 0x100;
+	g->width = 8;
 	return g->vcpu != NULL;
+}
+
+/* The guest's paging mode: 4-level (long mode), PAE (CR4.PAE, EFER.LMA=0,
+ * NXE on) or 32-bit (CR4.PSE for 4 MiB pages, no PAE). CR0.PG, WP on. */
+static inline void sg_set_mode(struct sg *g, enum gwalk_mode mode)
+{
+	g->cpu.cr0 = GW_CR0_PG | GW_CR0_WP | 1;
+	g->cpu.pdptrs = NULL;
+	g->width = 8;
+	switch (mode) {
+	case GWALK_MODE_PAE:
+		g->cpu.cr4 = GW_CR4_PAE;
+		g->cpu.efer = GW_EFER_NXE;
+		break;
+	case GWALK_MODE_32:
+		g->cpu.cr4 = GW_CR4_PSE;
+		g->cpu.efer = 0;
+		g->cpu.pse36 = true;
+		g->width = 4;
+		break;
+	default:
+		g->cpu.cr4 = GW_CR4_PAE;
+		g->cpu.efer = GW_EFER_LMA | GW_EFER_NXE | BIT(8);
+		break;
+	}
+}
+
+static inline enum gwalk_mode sg_mode(struct sg *g)
+{
+	return gwalk_mode_of(&g->cpu);
 }
 
 static inline void sg_destroy(struct sg *g)
@@ -73,6 +111,67 @@ static inline gfn_t new_pt(struct sg *g)
 	return gfn;
 }
 
+/* A gPTE of the current mode's size (4 bytes for 32-bit paging). */
+static inline int gsize(struct sg *g)
+{
+	return sg_mode(g) == GWALK_MODE_32 ? 4 : 8;
+}
+
+static inline u64 gget(struct sg *g, gpa_t gpa)
+{
+	return gsize(g) == 4 ? *(u32 *)gpa_va(g, gpa) : *gpa_va(g, gpa);
+}
+
+static inline void gset(struct sg *g, gpa_t gpa, u64 v)
+{
+	if (gsize(g) == 4)
+		*(u32 *)gpa_va(g, gpa) = (u32)v;
+	else
+		*gpa_va(g, gpa) = v;
+}
+
+/*
+ * Where the guest's entry for gva at level lives, in the current mode (SDM
+ * 4.3-4.5), creating missing tables if asked; 0 if a table is missing.
+ *   4-level: CR3 51..12, 9 bits per level from 47..39
+ *   PAE:     CR3 31..5 -> 4 PDPTEs (gva 31..30, P only), PD 29..21, PT 20..12
+ *   32-bit:  CR3 31..12 -> PD 31..22, PT 21..12, 4-byte entries
+ */
+static inline gpa_t gpte_gpa(struct sg *g, u64 cr3, gva_t gva, int level, bool create)
+{
+	enum gwalk_mode m = sg_mode(g);
+	gpa_t table = m == GWALK_MODE_PAE ? (cr3 & GENMASK(31, 5)) :
+		      m == GWALK_MODE_32 ? (cr3 & GENMASK(31, 12)) : (cr3 & GENMASK(51, 12));
+	int top = m == GWALK_MODE_PAE ? 3 : m == GWALK_MODE_32 ? 2 : 4;
+
+	for (int l = top; ; l--) {
+		gpa_t e;
+		if (m == GWALK_MODE_32)
+			e = table + ((gva >> (12 + 10 * (l - 1))) & 1023) * 4;
+		else if (m == GWALK_MODE_PAE && l == 3)
+			e = table + ((gva >> 30) & 3) * 8;
+		else
+			e = table + ((gva >> (12 + 9 * (l - 1))) & 511) * 8;
+		if (l == level)
+			return e;
+		u64 v = gget(g, e);
+		if (!(v & GPTE_P)) {
+			if (!create)
+				return 0;
+			/* a PAE PDPTE has no R/W, U/S (reserved): P only */
+			v = (new_pt(g) << 12) | ((m == GWALK_MODE_PAE && l == 3) ? GPTE_P : PT_FLAGS);
+			gset(g, e, v);
+		}
+		table = v & (m == GWALK_MODE_32 ? GENMASK(31, 12) : GENMASK(51, 12));
+	}
+}
+
+/* gfn of the table holding gva's entry at level (the gPT the MMU shadows). */
+static inline gfn_t gpt_gfn(struct sg *g, u64 cr3, gva_t gva, int level)
+{
+	return gpte_gpa(g, cr3, gva, level, false) >> 12;
+}
+
 static inline u64 *gpte_ptr(struct sg *g, u64 cr3, gva_t gva, int level, bool create)
 {
 	gpa_t table = cr3 & GENMASK(51, 12);
@@ -89,9 +188,10 @@ static inline u64 *gpte_ptr(struct sg *g, u64 cr3, gva_t gva, int level, bool cr
 	}
 }
 
+/* 4-level only (8-byte entries); the other modes use gpte_gpa/gset. */
 static inline void map4k(struct sg *g, u64 cr3, gva_t gva, gfn_t gfn, u64 flags)
 {
-	*gpte_ptr(g, cr3, gva, 1, true) = (gfn << 12) | flags;
+	gset(g, gpte_gpa(g, cr3, gva, 1, true), (gfn << 12) | flags);
 }
 
 static inline int load(struct sg *g, u64 cr3)
@@ -138,12 +238,16 @@ static inline int cpu_access(struct sg *g, gva_t gva, u32 access, u64 *val)
 		u32 error;
 		u64 *e = hw_walk(g, gva, access, &error);
 		if (e) {
-			u64 *va = env_hpa_to_va((*e & GENMASK(47, 12)) | (gva & 0xff8));
+			void *va = env_hpa_to_va((*e & GENMASK(47, 12)) | (gva & (0x1000 - g->width)));
 			__atomic_fetch_or(e, X86_A | ((access & MMU_PF_WRITE) ? X86_D : 0), __ATOMIC_SEQ_CST);
-			if (access & MMU_PF_WRITE)
-				*va = *val;
+			if (g->width == 4 && (access & MMU_PF_WRITE))
+				*(u32 *)va = (u32)*val;
+			else if (g->width == 4)
+				*val = *(u32 *)va;
+			else if (access & MMU_PF_WRITE)
+				*(u64 *)va = *val;
 			else
-				*val = *va;
+				*val = *(u64 *)va;
 			return 0;
 		}
 		struct mmu_shadow_fault out = {0};
@@ -155,7 +259,7 @@ static inline int cpu_access(struct sg *g, gva_t gva, u32 access, u64 *val)
 			g->last_error = out.error_code;
 			return 1;
 		case MMU_FAULT_EMULATE:
-			if (mmu_shadow_emulated_write(g->vcpu, out.gpa & ~7ull, val, 8))
+			if (mmu_shadow_emulated_write(g->vcpu, out.gpa & ~(gpa_t)(g->width - 1), val, g->width))
 				return -1;
 			return 0;
 		case MMU_FAULT_MMIO:

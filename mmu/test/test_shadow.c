@@ -67,11 +67,52 @@ static bool test_roles_hash(void)
 	EXPECT(load(&g, cr3b) == 0 && load(&g, cr3) == 0, "loads");
 	EXPECT(stats(&g).root_hits >= 1, "no root cache hit");
 	EXPECT(count_records(HVT_SP_EVENT, HVT_SP_GET, 0) >= 2, "no SP_GET records");
-	/* PAE is refused clearly. */
-	g.cpu.efer &= ~GW_EFER_LMA;
-	EXPECT(load(&g, cr3) == E_NOTSUP, "PAE guest accepted");
+	/* 5-level is refused clearly (PAE and 32-bit have their own tests). */
+	g.cpu.cr4 |= GW_CR4_LA57;
+	EXPECT(load(&g, cr3) == E_NOTSUP, "5-level guest accepted");
 	sg_destroy(&g);
 	return true;
+}
+
+/* Modes the tests run in, and where a test puts its data and the window
+ * through which the guest edits the gPT that maps the data. For a 32-bit
+ * guest both are in ONE gPT (4 MiB at 0x400000): the data gPTEs in its
+ * second half (quadrant 1: gPTE 1008 is SPTE 496 of the SP), the window's
+ * own gPTE in its first half (quadrant 0). */
+static const char *mode_name(enum gwalk_mode m)
+{
+	return m == GWALK_MODE_PAE ? "pae" : m == GWALK_MODE_32 ? "32bit" : "4level";
+}
+
+static gva_t data_gva(enum gwalk_mode m)
+{
+	return m == GWALK_MODE_32 ? 0x7f0000 : 0x400000;
+}
+
+static gva_t win_gva(enum gwalk_mode m)
+{
+	return m == GWALK_MODE_32 ? 0x400000 : 0x600000;
+}
+
+/* Map gva -> gfn (4 KiB) in the tables at cr3, in the guest's mode. */
+static void gmap(struct sg *g, u64 cr3, gva_t gva, gfn_t gfn, u64 flags)
+{
+	gset(g, gpte_gpa(g, cr3, gva, 1, true), (gfn << 12) | flags);
+}
+
+/* Map the gPT holding gva's PTE at win (writable, dirty): the guest's
+ * window onto its own page table. Returns the gPT's gfn. */
+static gfn_t map_window(struct sg *g, u64 cr3, gva_t gva, gva_t win)
+{
+	gfn_t pt = gpt_gfn(g, cr3, gva, 1);
+	gmap(g, cr3, win, pt, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
+	return pt;
+}
+
+/* The guest writes the PTE of gva through its window (a MOV of its size). */
+static int edit_pte(struct sg *g, u64 cr3, gva_t gva, gva_t win, u64 val)
+{
+	return wr(g, win + (gpte_gpa(g, cr3, gva, 1, false) & 0xfff), val);
 }
 
 static bool test_fault_map(void)
@@ -115,11 +156,12 @@ static bool test_fault_map(void)
 	return true;
 }
 
-static bool test_inject(void)
+static bool test_inject(enum gwalk_mode mode)
 {
 	struct sg g;
 	int rc;
 	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
 	map4k(&g, cr3, 0x400000, 0x20, GPTE_P | GPTE_RW);          /* supervisor only */
 	map4k(&g, cr3, 0x402000, 0x22, GPTE_P | GPTE_US);          /* read-only user */
@@ -150,6 +192,7 @@ static bool test_inject(void)
 		if (r[i].type == HVT_FAULT_END && r[i].aux16 == HVT_FR_INJECTED && r[i].reason == HVT_FK_SHADOW)
 			inj++;
 	EXPECT(inj == 4, "INJECTED fault ends %zu", inj);
+	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
 	sg_destroy(&g);
 	return true;
 }
@@ -212,28 +255,30 @@ static const struct sync_case sync_cases[] = {
 	{ "unmapped",  GPTE_P | GPTE_US | GPTE_A, 0, false, 1, false, false },
 };
 
-static bool sync_one(const struct sync_case *c, bool skip_wadd, u64 *extra_faults)
+static bool sync_one(const struct sync_case *c, bool skip_wadd, enum gwalk_mode mode, u64 *extra_faults)
 {
 	struct sg g;
 	int rc;
 	EXPECT(sg_create(&g, false, skip_wadd, true), "create");
+	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
-	gva_t gva = 0x400000;
-	map4k(&g, cr3, gva, 0x30, c->before);
+	gva_t gva = data_gva(mode), win = win_gva(mode);
+	gmap(&g, cr3, gva, 0x30, c->before);
 	for (int i = 1; i < 4; i++)
-		map4k(&g, cr3, gva + i * 4096ull, 0x30 + i, GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
-	u64 *pte = gpte_ptr(&g, cr3, gva, 1, false);
-	gfn_t pt_gfn = ((u64)(pte - gpa_va(&g, 0)) * 8) >> 12;
-	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
+		gmap(&g, cr3, gva + i * 4096ull, 0x30 + i, GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
+	map_window(&g, cr3, gva, win);
 	EXPECT(load(&g, cr3) == 0, "load");
 	for (int i = 0; i < 4; i++)
 		rd(&g, gva + i * 4096ull, &rc);
 	EXPECT(is_mmu_present_spte(leaf_spte(&g, gva)), "%s: not mapped", c->name);
-	/* The guest edits its PT through 0x600000: the first write unsyncs it. */
+	/* The guest edits its PT through the window: the first write unsyncs
+	 * it (32-bit: both halves' SPs, the window's gPTE is in the other). */
 	u64 nv = c->after ? ((c->moved ? 0x40ull : 0x30ull) << 12) | c->after : 0;
-	EXPECT(wr(&g, 0x600000, nv) == 0, "%s: guest PTE write", c->name);
-	EXPECT(leaf_spte(&g, 0x600000) & X86_W, "%s: gPT not unsync (write-protected)", c->name);
-	EXPECT(stats(&g).unsyncs == 1, "%s: unsyncs %llu", c->name, (unsigned long long)stats(&g).unsyncs);
+	EXPECT(edit_pte(&g, cr3, gva, win, nv) == 0, "%s: guest PTE write", c->name);
+	EXPECT(gget(&g, gpte_gpa(&g, cr3, gva, 1, false)) == nv, "%s: the edit did not land", c->name);
+	EXPECT(leaf_spte(&g, win) & X86_W, "%s: gPT not unsync (write-protected)", c->name);
+	EXPECT(stats(&g).unsyncs == (mode == GWALK_MODE_32 ? 2u : 1u), "%s: unsyncs %llu", c->name,
+	       (unsigned long long)stats(&g).unsyncs);
 	struct mmu_shadow_stats s0 = stats(&g);
 	EXPECT(load(&g, cr3) == 0, "reload");           /* MOV CR3: sync point */
 	struct mmu_shadow_stats s1 = stats(&g);
@@ -256,15 +301,16 @@ static bool sync_one(const struct sync_case *c, bool skip_wadd, u64 *extra_fault
 	if (c->after & GPTE_RW)
 		EXPECT(wr(&g, gva, 5) == 0, "%s: write after sync", c->name);
 	*extra_faults = g.exits - e0;
+	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "%s: check", c->name);
 	sg_destroy(&g);
 	return true;
 }
 
-static bool test_sync_table(void)
+static bool test_sync_table(enum gwalk_mode mode)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(sync_cases); i++) {
 		u64 extra;
-		if (!sync_one(&sync_cases[i], false, &extra))
+		if (!sync_one(&sync_cases[i], false, mode, &extra))
 			return false;
 		EXPECT(extra == 0, "%s: %llu write faults after a correct sync", sync_cases[i].name,
 		       (unsigned long long)extra);
@@ -276,51 +322,53 @@ static bool test_sync_table(void)
 static bool test_sync_skip_wadd_variant(void)
 {
 	u64 extra = 0;
-	if (!sync_one(&sync_cases[1], true, &extra))
+	if (!sync_one(&sync_cases[1], true, GWALK_MODE_4LEVEL, &extra))
 		return false;
 	EXPECT(extra == 1, "wrong variant: %llu extra faults, want 1", (unsigned long long)extra);
 	return true;
 }
 
-static bool test_invlpg(void)
+static bool test_invlpg(enum gwalk_mode mode)
 {
 	struct sg g;
 	int rc;
 	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
-	map4k(&g, cr3, 0x400000, 0x30, GPTE_P | GPTE_US | GPTE_A);
-	map4k(&g, cr3, 0x401000, 0x31, GPTE_P | GPTE_US | GPTE_A);
-	u64 *pte = gpte_ptr(&g, cr3, 0x400000, 1, false);
-	gfn_t pt_gfn = ((u64)(pte - gpa_va(&g, 0)) * 8) >> 12;
-	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
+	gva_t a = data_gva(mode), b = a + 0x1000, win = win_gva(mode);
+	gmap(&g, cr3, a, 0x30, GPTE_P | GPTE_US | GPTE_A);
+	gmap(&g, cr3, b, 0x31, GPTE_P | GPTE_US | GPTE_A);
+	map_window(&g, cr3, a, win);
 	EXPECT(load(&g, cr3) == 0, "load");
-	rd(&g, 0x400000, &rc);
-	rd(&g, 0x401000, &rc);
+	rd(&g, a, &rc);
+	rd(&g, b, &rc);
 	/* Both PTEs become RW+D; the guest INVLPGs only the first. */
-	wr(&g, 0x600000, (0x30ull << 12) | GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
-	wr(&g, 0x600008, (0x31ull << 12) | GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
+	edit_pte(&g, cr3, a, win, (0x30ull << 12) | GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
+	edit_pte(&g, cr3, b, win, (0x31ull << 12) | GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
 	host_trace_reset();
-	mmu_shadow_invlpg(g.vcpu, 0x400000);
-	EXPECT(leaf_spte(&g, 0x400000) & X86_W, "INVLPG'd SPTE not synced");
-	EXPECT(!(leaf_spte(&g, 0x401000) & X86_W), "INVLPG synced another gva");
+	mmu_shadow_invlpg(g.vcpu, a);
+	EXPECT(leaf_spte(&g, a) & X86_W, "INVLPG'd SPTE not synced");
+	EXPECT(!(leaf_spte(&g, b) & X86_W), "INVLPG synced another gva");
 	EXPECT(count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0) == 1, "sync records %zu",
 	       count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0));
 	EXPECT(count_records(HVT_TLB_FLUSH, HVT_FR_INVLPG, 0) == 1, "no INVLPG flush");
 	/* Without INVLPG a write still works: the fault path re-walks. */
-	EXPECT(wr(&g, 0x401000, 9) == 0, "write without INVLPG");
+	EXPECT(wr(&g, b, 9) == 0 && *gpa_va(&g, (0x31ull << 12)) == 9, "write without INVLPG");
+	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
 	sg_destroy(&g);
 	return true;
 }
 
-static bool test_cr3_cache(void)
+static bool test_cr3_cache(enum gwalk_mode mode)
 {
 	struct sg g;
 	int rc;
 	u64 cr3[5];
 	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, mode);
 	for (int i = 0; i < 5; i++) {
 		cr3[i] = new_pt(&g) << 12;
-		map4k(&g, cr3[i], 0x400000, 0x40 + i, GPTE_P | GPTE_US);
+		gmap(&g, cr3[i], 0x400000, 0x40 + i, GPTE_P | GPTE_US);
 		*gpa_va(&g, (0x40ull + i) << 12) = 100 + i;
 	}
 	for (int round = 0; round < 3; round++)
@@ -334,6 +382,7 @@ static bool test_cr3_cache(void)
 	EXPECT(load(&g, cr3[4]) == 0 && load(&g, cr3[0]) == 0, "load 5th");
 	EXPECT(stats(&g).root_misses == 6, "LRU: root 0 should have been evicted");
 	EXPECT(rd(&g, 0x400000, &rc) == 100, "space 0 after eviction");
+	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
 	sg_destroy(&g);
 	return true;
 }
@@ -430,6 +479,409 @@ static bool test_check_catches(void)
 	return true;
 }
 
+/* ---- PAE guests ------------------------------------------------------------ */
+/* The SP linked at SPTE index of parent (NULL if none). */
+static struct shadow_page *child_at(struct shadow_page *parent, int index)
+{
+	return parent && is_mmu_present_spte(parent->spt[index]) ? parent->ent[index].child : NULL;
+}
+
+static bool test_pae_fault(void)
+{
+	struct sg g;
+	int rc;
+	u64 v = 0;
+	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_PAE);
+	/* The PDPT is 32 bytes: put it at offset 0x40 of its page (CR3 31..5). */
+	u64 cr3 = (new_pt(&g) << 12) + 0x40;
+	gset(&g, gpte_gpa(&g, cr3, 0x40400000, 1, true), (0x20ull << 12) | GPTE_P | GPTE_RW | GPTE_US);
+	gset(&g, gpte_gpa(&g, cr3, 0xc0001000, 1, true), (0x21ull << 12) | GPTE_P | GPTE_US | GPTE_XD);
+	gset(&g, gpte_gpa(&g, cr3, 0x00400000, 1, true), (0x22ull << 12) | GPTE_P | GPTE_RW);
+	/* a 2 MiB guest page: PDPTE 1, PDE 4 -> gpa 0x200000 */
+	gset(&g, gpte_gpa(&g, cr3, 0x40800000, 2, true), 0x200000 | GPTE_P | GPTE_RW | GPTE_US | GPTE_PS);
+	*gpa_va(&g, 0x20 << 12) = 0x1234;
+	*gpa_va(&g, 0x203010) = 0x777;
+	EXPECT(load(&g, cr3) == 0, "load");
+	struct shadow_page *root = g.vcpu->shadow->cur.sp;
+	EXPECT((root->role & SR_PAE_ROOT) && !role_direct(root->role) && role_level(root->role) == 3 &&
+	       role_mode(root->role) == GWALK_MODE_PAE && root->gfn == cr3 >> 12 &&
+	       root->pdptr[1] == gget(&g, (cr3 & ~31ull) + 8), "root role %#x gfn %#llx", root->role,
+	       (unsigned long long)root->gfn);
+	EXPECT(g.root == root->hpa && !(g.root & 31), "CR3 for the CPU is the PAE root");
+	host_trace_reset();
+	EXPECT(rd(&g, 0x40400000, &rc) == 0x1234 && rc == 0, "read rc %d", rc);
+	u64 sp = leaf_spte(&g, 0x40400000);
+	EXPECT((sp & GENMASK(47, 12)) == env_va_to_hpa(gpa_va(&g, 0x20 << 12)) && !(sp & X86_W) &&
+	       (sp & X86_U) && !(sp & X86_NX), "SPTE %#llx", (unsigned long long)sp);
+	/* 8-byte gPTEs, one SP per gPT, no quadrant: root[1] -> PD -> PT. */
+	struct shadow_page *pd = child_at(root, 1), *pt = child_at(pd, 2);
+	EXPECT(pd && pt && pd->gfn == gpt_gfn(&g, cr3, 0x40400000, 2) && pt->gfn == gpt_gfn(&g, cr3, 0x40400000, 1) &&
+	       !(pd->role & (SR_4B | SR_QUAD_MASK)) && role_level(pd->role) == 2 && role_level(pt->role) == 1,
+	       "PAE SPs: pd role %#x pt role %#x", pd ? pd->role : 0, pt ? pt->role : 0);
+	u64 gpte = gget(&g, gpte_gpa(&g, cr3, 0x40400000, 1, false));
+	EXPECT((gpte & GPTE_A) && !(gpte & GPTE_D), "gPTE A/D after read %#llx", (unsigned long long)gpte);
+	EXPECT(wr(&g, 0x40400000, 0x5678) == 0 && *gpa_va(&g, 0x20 << 12) == 0x5678, "write");
+	EXPECT((gget(&g, gpte_gpa(&g, cr3, 0x40400000, 1, false)) & GPTE_D) && (leaf_spte(&g, 0x40400000) & X86_W),
+	       "D / W after write");
+	/* The PDPTE step of the walk carries the register and CR3 + 8 x index. */
+	size_t n, steps = 0;
+	const struct hvt_record *r = host_trace_sorted(&n);
+	for (size_t k = 0; k < n; k++)
+		if (r[k].type == HVT_WALK_STEP && r[k].level == 3 && r[k].a == 0x40400000) {
+			EXPECT(r[k].b == root->pdptr[1] && r[k].c == (cr3 & ~31ull) + 8, "PDPTE step b %#llx c %#llx",
+			       (unsigned long long)r[k].b, (unsigned long long)r[k].c);
+			steps++;
+		}
+	EXPECT(steps >= 1, "no PDPTE walk step");
+	/* XD -> NX; PAE with NXE: a fetch #PF has I/D. */
+	EXPECT(rd(&g, 0xc0001000, &rc) == 0 && rc == 0 && (leaf_spte(&g, 0xc0001000) & X86_NX), "XD page");
+	EXPECT(cpu_access(&g, 0xc0001000, MMU_PF_FETCH, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_FETCH), "fetch error %#x", g.last_error);
+	EXPECT(cpu_access(&g, 0x00400000, MMU_PF_USER, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_USER), "user->supervisor %#x", g.last_error);
+	EXPECT(cpu_access(&g, 0xc0001000, MMU_PF_WRITE, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_WRITE), "WP write %#x", g.last_error);
+	/* PDPTE 2 not present: #PF with P=0 */
+	EXPECT(cpu_access(&g, 0x80000000, 0, &v) == 1 && g.last_error == 0, "no PDPTE: %#x", g.last_error);
+	/* the 2 MiB guest page: a direct level-1 SP for gpa 0x200000 */
+	EXPECT(rd(&g, 0x40803010, &rc) == 0x777 && rc == 0, "2M read");
+	struct shadow_page *d = child_at(pd, 4);
+	EXPECT(d && role_direct(d->role) && d->gfn == 0x200 && role_level(d->role) == 1, "direct SP under 2M");
+	EXPECT(wr(&g, 0x40803018, 5) == 0 && *gpa_va(&g, 0x203018) == 5, "2M write");
+	struct hvt_spte_format hf;
+	char w[300];
+	mmu_describe_format(g.vm, &hf);
+	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
+	EXPECT(count_records(HVT_SPTE_CHANGE, -1, HVT_F_SHADOW) == count_records(HVT_SPTE_CHANGE, -1, 0),
+	       "SPTE change without HVT_F_SHADOW");
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
+/* The PDPTEs are registers (SDM 4.4.1): loaded at CR3 load, not re-read
+ * at each fault; a rewritten PDPT takes effect at the next load. */
+static bool test_pae_pdptrs(void)
+{
+	struct sg g;
+	int rc;
+	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_PAE);
+	u64 cr3 = new_pt(&g) << 12;
+	gva_t a = 0x400000, b = 0x401000;
+	gmap(&g, cr3, a, 0x30, GPTE_P | GPTE_US);
+	gmap(&g, cr3, b, 0x32, GPTE_P | GPTE_US);
+	u64 pdpte_a = gget(&g, cr3);
+	/* PD B: a copy of the PD with other PTs mapping frames 0x31, 0x33 */
+	gfn_t pdb = new_pt(&g), ptb = new_pt(&g);
+	memcpy(gpa_va(&g, pdb << 12), gpa_va(&g, pdpte_a & GENMASK(51, 12)), 4096);
+	*gpa_va(&g, (pdb << 12) + 2 * 8) = (ptb << 12) | PT_FLAGS;
+	*gpa_va(&g, (ptb << 12) + 0 * 8) = (0x31ull << 12) | GPTE_P | GPTE_US;
+	*gpa_va(&g, (ptb << 12) + 1 * 8) = (0x33ull << 12) | GPTE_P | GPTE_US;
+	for (int i = 0x30; i <= 0x33; i++)
+		*gpa_va(&g, (gpa_t)i << 12) = (u64)i;
+	EXPECT(load(&g, cr3) == 0, "load");
+	EXPECT(rd(&g, a, &rc) == 0x30, "space A");
+	/* The guest points PDPTE 0 at PD B, no MOV CR3: the registers still
+	 * say PD A, also for a walk that never happened before (b), and after
+	 * every shadow leaf is gone. */
+	gset(&g, cr3, (pdb << 12) | GPTE_P);
+	mmu_zap_gfn_range(g.vm, 0, RAM_PAGES);
+	EXPECT(rd(&g, a, &rc) == 0x30 && rd(&g, b, &rc) == 0x32, "PDPTE re-read from memory before CR3 load");
+	u64 misses = stats(&g).root_misses;
+	EXPECT(load(&g, cr3) == 0, "reload");
+	EXPECT(stats(&g).root_misses == misses + 1, "same CR3, new PDPTEs: the old root was reused");
+	EXPECT(g.vcpu->shadow->cur.sp->pdptr[0] == ((pdb << 12) | GPTE_P), "root pdptr");
+	EXPECT(rd(&g, a, &rc) == 0x31 && rd(&g, b, &rc) == 0x33, "new PDPTE not used after CR3 load");
+	/* hv's registers win over memory (an Intel CPU loaded them earlier). */
+	u64 regs[4] = { pdpte_a, 0, 0, 0 };
+	g.cpu.pdptrs = regs;
+	EXPECT(load(&g, cr3) == 0, "load with registers");
+	EXPECT(rd(&g, a, &rc) == 0x30 && rc == 0, "registers ignored");
+	EXPECT(rd(&g, 0x40000000, &rc) == 0 && rc == 1 && g.last_error == 0, "register PDPTE 1 (0) ignored");
+	g.cpu.pdptrs = NULL;
+	/* Two PDPTs in one page (CR3 differs in bits 11..5): two roots. */
+	u64 cr3b = cr3 + 0x20;
+	gset(&g, cr3b, pdpte_a);
+	EXPECT(load(&g, cr3b) == 0 && rd(&g, a, &rc) == 0x30, "PDPT at +0x20");
+	EXPECT(load(&g, cr3) == 0 && rd(&g, a, &rc) == 0x31, "PDPT at +0");
+	EXPECT(g.vcpu->shadow->cur.sp != g.vcpu->shadow->prev[0].sp, "one root for two PDPTs");
+	/* A PDPT outside guest RAM: a clear error, not a crash. */
+	EXPECT(load(&g, 0xfffff000) == E_FAULT, "PDPT outside RAM");
+	char w[300];
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
+/* ---- 32-bit guests ---------------------------------------------------------- */
+static bool test_b32_fault_quadrants(void)
+{
+	struct sg g;
+	int rc;
+	u64 v = 0;
+	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_32);
+	u64 cr3 = new_pt(&g) << 12;
+	/* One page in each GiB of the 4 GiB space (each quarter of the gPD),
+	 * and two in one gPT, one in each half (0x7fe000: gPTE 1022). */
+	static const gva_t gvas[] = { 0x00400000, 0x40401000, 0x80402000, 0xc0403000, 0x7fe000 };
+	for (int i = 0; i < 5; i++) {
+		gmap(&g, cr3, gvas[i], 0x40 + i, GPTE_P | GPTE_RW | GPTE_US);
+		*gpa_va(&g, (0x40ull + i) << 12) = 0x1000 + i;
+	}
+	EXPECT(load(&g, cr3) == 0, "load");
+	struct shadow_page *root = g.vcpu->shadow->cur.sp;
+	EXPECT((root->role & SR_PAE_ROOT) && role_mode(root->role) == GWALK_MODE_32 && root->gfn == cr3 >> 12 &&
+	       !(root->role & SR_4B), "root role %#x", root->role);
+	host_trace_reset();
+	for (int i = 0; i < 5; i++)
+		EXPECT(rd(&g, gvas[i], &rc) == 0x1000u + i && rc == 0, "read %#llx rc %d",
+		       (unsigned long long)gvas[i], rc);
+	/* root entry q -> the gPD's quarter q; its SPTE (gva 29..21) -> the
+	 * gPT's half (gva bit 21). */
+	for (int i = 0; i < 5; i++) {
+		gva_t gva = gvas[i];
+		struct shadow_page *pd = child_at(root, (int)(gva >> 30));
+		struct shadow_page *pt = child_at(pd, (int)((gva >> 21) & 511));
+		EXPECT(pd && pd->gfn == cr3 >> 12 && (pd->role & SR_4B) && role_quadrant(pd->role) == gva >> 30 &&
+		       role_level(pd->role) == 2, "gva %#llx: PD SP role %#x", (unsigned long long)gva, pd ? pd->role : 0);
+		EXPECT(pt && pt->gfn == gpt_gfn(&g, cr3, gva, 1) && (pt->role & SR_4B) &&
+		       role_quadrant(pt->role) == ((gva >> 21) & 1), "gva %#llx: PT SP role %#x",
+		       (unsigned long long)gva, pt ? pt->role : 0);
+		/* the gPTE behind each SPTE, as sync and prefetch read it */
+		EXPECT(shadow_gpte_gpa(pd, (int)((gva >> 21) & 511)) == gpte_gpa(&g, cr3, gva, 2, false) &&
+		       shadow_gpte_gpa(pt, (int)((gva >> 12) & 511)) == gpte_gpa(&g, cr3, gva, 1, false),
+		       "gva %#llx: gPTE address of SPTE", (unsigned long long)gva);
+		u64 s = leaf_spte(&g, gva);
+		EXPECT((s & GENMASK(47, 12)) == env_va_to_hpa(gpa_va(&g, (0x40ull + i) << 12)) && !(s & X86_W) &&
+		       (s & X86_U) && !(s & X86_NX), "gva %#llx SPTE %#llx", (unsigned long long)gva,
+		       (unsigned long long)s);
+	}
+	/* The walk's records: 4-byte gPTE values at CR3 + 4 x (gva 31..22) and
+	 * PT + 4 x (gva 21..12). */
+	size_t n, seen = 0;
+	const struct hvt_record *r = host_trace_sorted(&n);
+	for (size_t k = 0; k < n; k++) {
+		if (r[k].type != HVT_WALK_STEP || r[k].a != 0x7fe000 || r[k].reason != GWALK_TR_READ)
+			continue;
+		gpa_t want = r[k].level == 2 ? cr3 + 4 * (0x7fe000 >> 22) : gpte_gpa(&g, cr3, 0x7fe000, 1, false);
+		u64 wantv = r[k].level == 2 ? (gget(&g, want) & ~(u64)GPTE_A) : ((0x44ull << 12) | GPTE_P | GPTE_RW | GPTE_US);
+		EXPECT(r[k].c == want && (r[k].b & ~(u64)GPTE_A) == wantv && r[k].b < (1ull << 32),
+		       "walk step L%u b %#llx c %#llx", r[k].level, (unsigned long long)r[k].b, (unsigned long long)r[k].c);
+		seen++;
+	}
+	EXPECT(seen == 2, "walk steps for 0x7fe000: %zu", seen);
+	/* A/D in the 4-byte gPTE; the neighbour gPTE untouched. */
+	EXPECT(wr(&g, 0x7fe000, 0xabcd) == 0 && *(u32 *)gpa_va(&g, 0x44ull << 12) == 0xabcd, "write");
+	u64 gpte = gget(&g, gpte_gpa(&g, cr3, 0x7fe000, 1, false));
+	EXPECT((gpte & (GPTE_A | GPTE_D)) == (GPTE_A | GPTE_D) && (leaf_spte(&g, 0x7fe000) & X86_W), "A/D %#llx",
+	       (unsigned long long)gpte);
+	EXPECT(gget(&g, gpte_gpa(&g, cr3, 0x7fe000, 1, false) + 4) == 0, "neighbour gPTE written");
+	/* Error codes: no XD in 32-bit paging, so a fetch #PF has I/D only
+	 * with SMEP (SDM 4.7). */
+	gmap(&g, cr3, 0x00401000, 0x50, GPTE_P | GPTE_RW);           /* supervisor */
+	EXPECT(cpu_access(&g, 0x00401000, MMU_PF_USER, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_USER), "user->supervisor %#x", g.last_error);
+	EXPECT(cpu_access(&g, 0x00401000, MMU_PF_USER | MMU_PF_FETCH, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_USER), "user fetch, no SMEP: %#x", g.last_error);
+	EXPECT(cpu_access(&g, 0x00402000, 0, &v) == 1 && g.last_error == 0, "not present %#x", g.last_error);
+	g.cpu.cr4 |= GW_CR4_SMEP;
+	EXPECT(load(&g, cr3) == 0, "load smep");
+	EXPECT(cpu_access(&g, 0x40401000, MMU_PF_FETCH, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_FETCH), "SMEP fetch %#x", g.last_error);
+	EXPECT(cpu_access(&g, 0x00401000, MMU_PF_USER | MMU_PF_FETCH, &v) == 1 &&
+	       g.last_error == (MMU_PF_PRESENT | MMU_PF_USER | MMU_PF_FETCH), "user fetch, SMEP: %#x", g.last_error);
+	struct hvt_spte_format hf;
+	char w[300];
+	mmu_describe_format(g.vm, &hf);
+	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
+/* 4 MiB guest pages (CR4.PSE, with PSE-36 bits): two direct SPs of 4 KiB
+ * leaves, one per 2 MiB half. */
+static bool test_b32_4m(void)
+{
+	struct sg g;
+	int rc;
+	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_32);
+	u64 cr3 = new_pt(&g) << 12;
+	/* gva 0x800000 (gPDE 2) -> gpa 0 .. 4 MiB (all of RAM), user, writable, dirty */
+	gset(&g, gpte_gpa(&g, cr3, 0x800000, 2, true), GPTE_P | GPTE_RW | GPTE_US | GPTE_PS | GPTE_A | GPTE_D);
+	/* gva 0xc00000 (gPDE 3) -> PSE-36: gpa 0x1_0000_0000 (bit 13 = PA 32), not RAM */
+	gset(&g, gpte_gpa(&g, cr3, 0xc00000, 2, true), GPTE_P | GPTE_RW | GPTE_PS | BIT(13));
+	*gpa_va(&g, 0x3010) = 0x111;
+	*gpa_va(&g, 0x203010) = 0x222;
+	EXPECT(load(&g, cr3) == 0, "load");
+	EXPECT(rd(&g, 0x803010, &rc) == 0x111 && rc == 0, "low half");
+	EXPECT(rd(&g, 0xa03010, &rc) == 0x222 && rc == 0, "high half");
+	struct shadow_page *pd = child_at(g.vcpu->shadow->cur.sp, 0);
+	struct shadow_page *lo = child_at(pd, 4), *hi = child_at(pd, 5);
+	EXPECT(lo && hi && role_direct(lo->role) && role_direct(hi->role) && lo->gfn == 0 && hi->gfn == 0x200 &&
+	       !(lo->role & SR_4B) && role_level(lo->role) == 1, "direct halves: lo %#llx hi %#llx",
+	       lo ? (unsigned long long)lo->gfn : 0ull, hi ? (unsigned long long)hi->gfn : 0ull);
+	u64 s = leaf_spte(&g, 0xa03010);
+	EXPECT((s & GENMASK(47, 12)) == env_va_to_hpa(gpa_va(&g, 0x203000)), "4M page frame");
+	EXPECT(wr(&g, 0xa03018, 7) == 0 && *(u32 *)gpa_va(&g, 0x203018) == 7 && (leaf_spte(&g, 0xa03018) & X86_W),
+	       "write in 4M page");
+	/* PSE-36: above 4 GiB, outside RAM: MMIO, never an SPTE */
+	rd(&g, 0xc00000, &rc);
+	EXPECT(rc == 2, "PSE-36 page above 4 GiB: rc %d (want MMIO)", rc);
+	/* the guest turns the 4 MiB page into a PT: emulated PDE write (the
+	 * PD is write-protected) drops both halves */
+	gfn_t pt = new_pt(&g);
+	*(u32 *)gpa_va(&g, (pt << 12) + 4 * 3) = (0x33u << 12) | GPTE_P | GPTE_US;
+	*gpa_va(&g, 0x33000) = 0x333;
+	gmap(&g, cr3, 0x1000000, cr3 >> 12, GPTE_P | GPTE_RW | GPTE_A | GPTE_D);   /* window onto the PD */
+	EXPECT(wr(&g, 0x1000000 + 4 * 2, (pt << 12) | PT_FLAGS) == 0, "PDE write");
+	EXPECT(!child_at(pd, 4) && !child_at(pd, 5), "4M halves still linked after the PDE write");
+	EXPECT(rd(&g, 0x803000, &rc) == 0x333 && rc == 0, "read through the new PT");
+	char w[300];
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
+/* Emulated 4-byte writes to a 32-bit gPT (no unsync): each touches one
+ * gPTE, i.e. one SPTE of one quadrant's SP (two for a gPDE). */
+static bool test_b32_emulate(void)
+{
+	struct sg g;
+	int rc;
+	EXPECT(sg_create(&g, true, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_32);
+	u64 cr3 = new_pt(&g) << 12;
+	/* gva 0x400000 (gPTE 0, half 0) and 0x600000 (gPTE 512, half 1) share
+	 * SPTE index 0 of their SPs; 0x601000 is gPTE 513. */
+	gmap(&g, cr3, 0x400000, 0x20, GPTE_P | GPTE_US);
+	gmap(&g, cr3, 0x600000, 0x21, GPTE_P | GPTE_US);
+	gmap(&g, cr3, 0x601000, 0x22, GPTE_P | GPTE_US);
+	gfn_t pt = map_window(&g, cr3, 0x400000, 0x800000);
+	for (int i = 0x20; i <= 0x24; i++)
+		*gpa_va(&g, (gpa_t)i << 12) = (u64)i;
+	EXPECT(load(&g, cr3) == 0, "load");
+	EXPECT(rd(&g, 0x400000, &rc) == 0x20 && rd(&g, 0x600000, &rc) == 0x21 && rd(&g, 0x601000, &rc) == 0x22,
+	       "reads");
+	rd(&g, 0x800000, &rc);
+	EXPECT(rc == 0 && !(leaf_spte(&g, 0x800000) & X86_W), "gPT mapped writable (I4)");
+	/* remap gPTE 512 (0x600000) -> 0x23: a 4-byte write at offset 0x800 */
+	u64 before = stats(&g).emulated_writes;
+	EXPECT(wr(&g, 0x800000 + 512 * 4, (0x23ull << 12) | GPTE_P | GPTE_US) == 0, "write gPTE 512");
+	EXPECT(stats(&g).emulated_writes == before + 1, "not emulated");
+	EXPECT(*(u32 *)gpa_va(&g, (pt << 12) + 512 * 4) == ((0x23u << 12) | GPTE_P | GPTE_US) &&
+	       *(u32 *)gpa_va(&g, (pt << 12) + 513 * 4) == ((0x22u << 12) | GPTE_P | GPTE_US | GPTE_A),
+	       "the write is 4 bytes: gPTE 513 changed");
+	EXPECT(!is_mmu_present_spte(leaf_spte(&g, 0x600000)), "SPTE of gPTE 512 (half 1, index 0) kept");
+	EXPECT(is_mmu_present_spte(leaf_spte(&g, 0x400000)), "SPTE index 0 of the OTHER half dropped");
+	EXPECT(is_mmu_present_spte(leaf_spte(&g, 0x601000)), "SPTE of gPTE 513 dropped");
+	EXPECT(rd(&g, 0x600000, &rc) == 0x23 && rc == 0, "stale mapping after remap");
+	/* A gPDE write (the PD's window): both SPTEs of that gPDE, in the
+	 * right quarter's SP, nothing else. gPDE 1 maps 0x400000..0x7fffff. */
+	gmap(&g, cr3, 0x801000, cr3 >> 12, GPTE_P | GPTE_RW | GPTE_A | GPTE_D);
+	rd(&g, 0x801000, &rc);
+	struct shadow_page *pd = child_at(g.vcpu->shadow->cur.sp, 0);
+	EXPECT(child_at(pd, 2) && child_at(pd, 3) && child_at(pd, 4), "links before the gPDE write");
+	u64 pde1 = gget(&g, cr3 + 4);
+	EXPECT(wr(&g, 0x801000 + 4, pde1 & ~(u64)GPTE_US) == 0, "gPDE write");
+	EXPECT(!child_at(pd, 2) && !child_at(pd, 3) && child_at(pd, 4), "gPDE 1 is SPTEs 2 and 3 of quarter 0");
+	u64 v = 0;
+	EXPECT(cpu_access(&g, 0x400000, MMU_PF_USER, &v) == 1 && g.last_error == (MMU_PF_PRESENT | MMU_PF_USER),
+	       "U removed in the gPDE: %#x", g.last_error);
+	EXPECT(wr(&g, 0x801000 + 4, pde1) == 0, "gPDE restore");
+	/* 8 bytes at once into a 4-byte gPT: two gPTEs, "misaligned": the
+	 * SPs of that gPT are unshadowed (not the PD: it holds the window). */
+	EXPECT(rd(&g, 0x400000, &rc) == 0x20 && rc == 0, "read after restore");
+	before = stats(&g).pages_zapped;
+	u64 two = ((0x24ull << 12) | GPTE_P | GPTE_US) | (((0x24ull << 12) | GPTE_P | GPTE_US) << 32);
+	EXPECT(mmu_shadow_emulated_write(g.vcpu, (pt << 12) + 512 * 4, &two, 8) == 0, "8-byte write");
+	EXPECT(stats(&g).pages_zapped > before, "8-byte write to a 4-byte gPT did not unshadow it");
+	EXPECT(rd(&g, 0x600000, &rc) == 0x24 && rd(&g, 0x601000, &rc) == 0x24, "both gPTEs written");
+	char w[300];
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
+/* Paging off -> 32-bit -> PAE -> 4-level -> 32-bit: the mode is part of the
+ * role, every switch drops the roots (I9) and no SP of one mode is used by
+ * another. */
+static bool test_mode_switch(void)
+{
+	struct sg g;
+	int rc;
+	static const enum gwalk_mode seq[] = { GWALK_MODE_32, GWALK_MODE_PAE, GWALK_MODE_4LEVEL, GWALK_MODE_32 };
+	u64 cr3[3];
+	EXPECT(sg_create(&g, false, false, true), "create");
+	for (int m = 0; m < 3; m++) {
+		sg_set_mode(&g, m == 0 ? GWALK_MODE_32 : m == 1 ? GWALK_MODE_PAE : GWALK_MODE_4LEVEL);
+		cr3[m] = new_pt(&g) << 12;
+		gmap(&g, cr3[m], 0x400000, 0x60 + m, GPTE_P | GPTE_US | GPTE_RW);
+		*gpa_va(&g, (0x60ull + m) << 12) = 0x600 + m;
+	}
+	g.cpu.cr0 = 1;
+	g.cpu.efer = BIT(8);
+	EXPECT(load(&g, 0) == 0 && rd(&g, 0x61000, &rc) == 0x601, "paging off");
+	for (int k = 0; k < 4; k++) {
+		int m = seq[k] == GWALK_MODE_32 ? 0 : seq[k] == GWALK_MODE_PAE ? 1 : 2;
+		sg_set_mode(&g, seq[k]);
+		EXPECT(load(&g, cr3[m]) == 0, "load %s", mode_name(seq[k]));
+		EXPECT(role_mode(g.vcpu->shadow->cur.sp->role) == (int)seq[k], "root mode");
+		for (int i = 0; i < SHADOW_PREV_ROOTS; i++)
+			EXPECT(!g.vcpu->shadow->prev[i].sp, "a root of the old mode is still cached");
+		EXPECT(rd(&g, 0x400000, &rc) == 0x600u + m && rc == 0, "read in %s", mode_name(seq[k]));
+		for (int b = 0; b < SHADOW_HASH_SIZE; b++)
+			for (struct shadow_page *sp = g.vm->shadow->hash[b]; sp; sp = sp->hash_next)
+				EXPECT(role_mode(sp->role) == (int)seq[k], "SP of mode %d alive in %s",
+				       role_mode(sp->role), mode_name(seq[k]));
+	}
+	char w[300];
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
+/* The checker catches quadrant mistakes (I10) and a PAE root that does not
+ * follow its PDPTE register (I11). */
+static bool test_check_catches_quadrant(void)
+{
+	struct sg g;
+	int rc;
+	char w[300];
+	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_32);
+	u64 cr3 = new_pt(&g) << 12;
+	gmap(&g, cr3, 0x40600000, 0x20, GPTE_P | GPTE_US);
+	EXPECT(load(&g, cr3) == 0 && rd(&g, 0x40600000, &rc) == 0 && rc == 0, "load, read");
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "clean state: %s", w);
+	struct shadow_page *pd = child_at(g.vcpu->shadow->cur.sp, 1), *pt = child_at(pd, 3);
+	EXPECT(pd && pt, "SPs");
+	pt->role ^= 1u << SR_QUAD_SHIFT;             /* the wrong half of the gPT */
+	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I10"), "PT half not caught: '%s'", w);
+	pt->role ^= 1u << SR_QUAD_SHIFT;
+	pd->role ^= 3u << SR_QUAD_SHIFT;             /* the wrong quarter of the gPD */
+	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I10"), "PD quarter not caught: '%s'", w);
+	pd->role ^= 3u << SR_QUAD_SHIFT;
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "restored: %s", w);
+	sg_destroy(&g);
+
+	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, GWALK_MODE_PAE);
+	cr3 = new_pt(&g) << 12;
+	gmap(&g, cr3, 0x400000, 0x20, GPTE_P | GPTE_US);
+	EXPECT(load(&g, cr3) == 0 && rd(&g, 0x400000, &rc) == 0 && rc == 0, "PAE load, read");
+	struct shadow_page *root = g.vcpu->shadow->cur.sp;
+	root->pdptr[0] += 0x1000;                    /* as if built for another PDPTE */
+	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I11"), "PDPTE mismatch not caught: '%s'", w);
+	root->pdptr[0] -= 0x1000;
+	sg_destroy(&g);
+	return true;
+}
+
 /* ---- randomized: edits, syncs, faults; nothing granted beyond the guest ---- */
 static unsigned long long rng = 88172645463325252ull;
 static u64 rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
@@ -437,11 +889,11 @@ static u64 rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; retu
 /* Every present shadow leaf reachable from the root allows no more than the
  * guest's tables do right now (rights and frame), and never W on a
  * read-only slot or on a shadowed sync gPT (I4). */
-static bool oracle(struct sg *g, const char *when)
+static bool oracle(struct sg *g, gva_t base, const char *when)
 {
 	struct gwalk_mem mem;
 	gwalk_mem_bind_vm(&mem, g->vm);
-	for (gva_t gva = 0x400000; gva < 0x400000 + 64 * 4096; gva += 4096) {
+	for (gva_t gva = base; gva < base + 64 * 4096; gva += 4096) {
 		u64 s = leaf_spte(g, gva);
 		if (!is_mmu_present_spte(s))
 			continue;
@@ -466,26 +918,35 @@ static bool oracle(struct sg *g, const char *when)
 		gfn_t gfn = res.gpa >> 12;
 		if (s & X86_W)
 			for (sp = g->vm->shadow->hash[shadow_hash_idx(gfn)]; sp; sp = sp->hash_next)
-				EXPECT(sp->gfn != gfn || role_direct(sp->role) || sp->unsync,
+				EXPECT(sp->gfn != gfn || !role_gpt(sp->role) || sp->unsync,
 				       "%s: W SPTE maps shadowed gPT gfn %#llx (I4)", when, (unsigned long long)gfn);
 	}
 	return true;
 }
 
-static bool test_random(bool no_unsync)
+/*
+ * Random gPTE edits (through the guest's window), INVLPGs, CR3 switches,
+ * CR0.WP flips and user/supervisor reads and writes, in one guest paging
+ * mode. 32-bit: the 64 data pages are gPTEs 960..1023 of the gPT (its
+ * second half, quadrant 1), the window's gPTE is gPTE 0 (quadrant 0).
+ */
+static bool test_random(bool no_unsync, enum gwalk_mode mode)
 {
 	struct sg g;
 	int rc;
+	long live0 = host_pages_live();   /* an earlier failed test may have leaked */
+	bool edited[64] = {0};            /* gPTE written since the last reload */
 	EXPECT(sg_create(&g, no_unsync, false, false), "create");
+	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
-	/* 64 pages at 0x400000 (frames 0x20..0x5f); the two PTs that map them
-	 * and the PT window at 0x600000 (guest edits go through it). */
+	gva_t base = mode == GWALK_MODE_32 ? 0x7c0000 : 0x400000, win = win_gva(mode);
+	/* 64 pages at base (frames 0x20..0x5f); the PT that maps them and the
+	 * PT window at win (guest edits go through it). */
 	for (int i = 0; i < 64; i++)
-		map4k(&g, cr3, 0x400000 + i * 4096ull, 0x20 + i, GPTE_P | GPTE_RW | GPTE_US);
-	u64 *pte0 = gpte_ptr(&g, cr3, 0x400000, 1, false);
-	gfn_t pt_gfn = ((u64)(pte0 - gpa_va(&g, 0)) * 8) >> 12;
-	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
-	/* A second address space sharing everything below the PML4. */
+		gmap(&g, cr3, base + i * 4096ull, 0x20 + i, GPTE_P | GPTE_RW | GPTE_US);
+	map_window(&g, cr3, base, win);
+	/* A second address space sharing everything below the top level
+	 * (4-level: PML4; PAE: the PDPT, same PDPTEs; 32-bit: the PD). */
 	u64 cr3b = new_pt(&g) << 12;
 	memcpy(gpa_va(&g, cr3b), gpa_va(&g, cr3), 4096);
 	u64 cur = cr3;
@@ -494,14 +955,14 @@ static bool test_random(bool no_unsync)
 	char w[300];
 	for (int step = 0; step < 20000; step++) {
 		int i = (int)(rnd() % 64);
-		gva_t gva = 0x400000 + i * 4096ull;
+		gva_t gva = base + i * 4096ull;
 		if (rnd() % 97 == 0) {       /* CR3 switch, or a CR0.WP flip (new role) */
 			if (rnd() & 1)
 				cur = cur == cr3 ? cr3b : cr3;
 			else
 				g.cpu.cr0 ^= GW_CR0_WP;
 			EXPECT(load(&g, cur) == 0, "switch");
-			if (!oracle(&g, "after switch"))
+			if (!oracle(&g, base, "after switch"))
 				return false;
 			continue;
 		}
@@ -510,19 +971,34 @@ static bool test_random(bool no_unsync)
 			u64 flags = (rnd() & (GPTE_RW | GPTE_US | GPTE_A | GPTE_D)) | GPTE_P;
 			if (rnd() % 5 == 0)
 				flags &= ~GPTE_P;
-			if (rnd() % 4 == 0)
+			if (rnd() % 4 == 0 && mode != GWALK_MODE_32)
 				flags |= GPTE_XD;
 			gfn_t frame = 0x20 + rnd() % 64;
-			EXPECT(wr(&g, 0x600000 + i * 8, (frame << 12) | flags) == 0, "edit %d", step);
+			EXPECT(edit_pte(&g, cr3, gva, win, (frame << 12) | flags) == 0, "edit %d", step);
+			edited[i] = true;
 			if (rnd() % 3 == 0)
 				mmu_shadow_invlpg(g.vcpu, gva);
 			break;
 		}
-		case 2:                /* MOV CR3: sync point; then everything must hold */
+		case 2: {              /* MOV CR3: sync point; then everything must hold */
+			u64 present = 0;
+			for (int j = 0; j < 64; j++)
+				if (is_mmu_present_spte(leaf_spte(&g, base + j * 4096ull)))
+					present |= 1ull << j;
 			EXPECT(load(&g, cur) == 0, "reload");
-			if (!oracle(&g, "after CR3 load"))
+			if (!oracle(&g, base, "after CR3 load"))
 				return false;
+			/* ... and sync is precise (seed 000): with unsync, nothing
+			 * else drops leaves here, so a gPTE the guest did not
+			 * write keeps its SPTE (a sync reading the wrong gPTE,
+			 * e.g. the wrong quadrant, would drop it). */
+			for (int j = 0; j < 64 && !no_unsync; j++)
+				EXPECT(!(present >> j & 1) || edited[j] ||
+				       is_mmu_present_spte(leaf_spte(&g, base + j * 4096ull)),
+				       "step %d: sync dropped the SPTE of unchanged gPTE %d", step, j);
+			memset(edited, 0, sizeof(edited));
 			break;
+		}
 		case 3:                /* the invariants hold after every kind of step */
 			EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
 			       "step %d: %s", step, w);
@@ -539,7 +1015,7 @@ static bool test_random(bool no_unsync)
 		}
 	}
 	EXPECT(load(&g, cur) == 0, "final load");
-	if (!oracle(&g, "end"))
+	if (!oracle(&g, base, "end"))
 		return false;
 	struct hvt_spte_format hf;
 	mmu_describe_format(g.vm, &hf);
@@ -550,7 +1026,7 @@ static bool test_random(bool no_unsync)
 	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
 	EXPECT(no_unsync || s.unsyncs > 0, "never went unsync");
 	sg_destroy(&g);
-	EXPECT(host_pages_live() == 0, "pages leaked: %ld", host_pages_live());
+	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
 	return true;
 }
 
@@ -563,16 +1039,37 @@ int main(void)
 	host_trace_capture(true);
 	report("shadow.roles_hash", test_roles_hash());
 	report("shadow.fault_map", test_fault_map());
-	report("shadow.inject", test_inject());
+	report("shadow.inject", test_inject(GWALK_MODE_4LEVEL));
 	report("shadow.wrprot_emulate_flood", test_wrprot_emulate());
-	report("shadow.sync_table_seed000", test_sync_table());
+	report("shadow.sync_table_seed000", test_sync_table(GWALK_MODE_4LEVEL));
 	report("shadow.sync_skip_wadd_variant", test_sync_skip_wadd_variant());
-	report("shadow.invlpg", test_invlpg());
-	report("shadow.cr3_root_cache", test_cr3_cache());
+	report("shadow.invlpg", test_invlpg(GWALK_MODE_4LEVEL));
+	report("shadow.cr3_root_cache", test_cr3_cache(GWALK_MODE_4LEVEL));
 	report("shadow.paging_off_2m", test_paging_off_and_huge());
 	report("shadow.zap_age_rmap", test_zap_age());
 	report("shadow.check_catches_i4", test_check_catches());
-	report("shadow.random_unsync", test_random(false));
-	report("shadow.random_nounsync", test_random(true));
+	/* PAE guests (8-byte gPTEs, PDPTE registers) */
+	report("shadow.pae_fault_2m", test_pae_fault());
+	report("shadow.pae_pdptrs", test_pae_pdptrs());
+	report("shadow.pae_inject", test_inject(GWALK_MODE_PAE));
+	report("shadow.pae_sync_table", test_sync_table(GWALK_MODE_PAE));
+	report("shadow.pae_invlpg", test_invlpg(GWALK_MODE_PAE));
+	report("shadow.pae_cr3_root_cache", test_cr3_cache(GWALK_MODE_PAE));
+	/* 32-bit guests (4-byte gPTEs, quadrants, 4 MiB pages) */
+	report("shadow.32bit_fault_quadrants", test_b32_fault_quadrants());
+	report("shadow.32bit_4m_pse36", test_b32_4m());
+	report("shadow.32bit_emulate_4byte", test_b32_emulate());
+	report("shadow.32bit_inject", test_inject(GWALK_MODE_32));
+	report("shadow.32bit_sync_table", test_sync_table(GWALK_MODE_32));
+	report("shadow.32bit_invlpg", test_invlpg(GWALK_MODE_32));
+	report("shadow.32bit_cr3_root_cache", test_cr3_cache(GWALK_MODE_32));
+	report("shadow.mode_switch", test_mode_switch());
+	report("shadow.check_catches_quadrant", test_check_catches_quadrant());
+	report("shadow.random_unsync", test_random(false, GWALK_MODE_4LEVEL));
+	report("shadow.random_nounsync", test_random(true, GWALK_MODE_4LEVEL));
+	report("shadow.random_unsync_pae", test_random(false, GWALK_MODE_PAE));
+	report("shadow.random_nounsync_pae", test_random(true, GWALK_MODE_PAE));
+	report("shadow.random_unsync_32bit", test_random(false, GWALK_MODE_32));
+	report("shadow.random_nounsync_32bit", test_random(true, GWALK_MODE_32));
 	return failures ? 1 : 0;
 }
