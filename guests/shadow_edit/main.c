@@ -18,6 +18,11 @@
  *   cr3        5 address spaces (clones of the kernel root) map one gva to
  *              5 frames; CR3 ping-pong among them, 3 rounds
  *   2m         a 2 MiB page: reads at 4 KiB offsets, then protect / unmap
+ *   invpcid    when CPUID advertises INVPCID: a mapping moved to another
+ *              frame without INVLPG, then INVPCID of each type (0 address,
+ *              1 single context, 2 all with globals, 3 all): the stale
+ *              translation must be gone (under mmu=shadow each is an exit
+ *              and a sync point); else one line says it was skipped
  * Paging off is exercised by every guest: lib/entry.S builds its first
  * page tables with paging off.
  */
@@ -213,6 +218,41 @@ static void phase_2m(void)
 	CHECK("se_2m_unmap_faults", is_pf(p, 0, BIG_GVA + 7 * PAGE_SIZE));
 }
 
+struct invpcid_desc { u64 pcid, addr; };
+
+static void invpcid(u64 type, const struct invpcid_desc *d)
+{
+	__asm__ volatile("invpcid %0, %1" :: "m"(*d), "r"(type) : "memory");
+}
+
+static void phase_invpcid(void)
+{
+	static const char *const names[4] = { "se_invpcid_addr", "se_invpcid_single",
+					      "se_invpcid_all_global", "se_invpcid_all" };
+	gva_t g = fresh_gva();
+	gpa_t f[5];                 /* f[0] first, then one new frame per type */
+
+	if (cpuid(0, 0).eax < 7 || !(cpuid(7, 0).ebx & BIT(10))) {
+		CHECKF("se_invpcid_skipped", true, "not advertised: CPUID.(EAX=7,ECX=0):EBX[10] is 0");
+		return;
+	}
+	for (int i = 0; i < 5; i++)
+		f[i] = frame_with(0xc0 + i);
+	if (!CHECK("se_invpcid_alloc", f[0] && f[1] && f[2] && f[3] && f[4]))
+		return;
+	vm_map(kernel_root, g, f[0], PTE_W);
+	for (u64 type = 0; type < 4; type++) {
+		int next = (int)type + 1;
+		(void)rd(g);                                /* the translation is cached */
+		u64 *pte = vm_leaf(kernel_root, g, NULL);
+		*pte = (*pte & ~PTE_ADDR) | f[next];        /* no INVLPG */
+		struct invpcid_desc d = { 0, g };
+		invpcid(type, &d);
+		CHECK_EQ(names[type], rd(g), 0xc0 + next);
+	}
+	vm_unmap(kernel_root, g);
+}
+
 int main(void)
 {
 	phase_map_perm_unmap();
@@ -221,5 +261,6 @@ int main(void)
 	phase_wipe_table();
 	phase_cr3();
 	phase_2m();
+	phase_invpcid();
 	return check_exit_code();
 }

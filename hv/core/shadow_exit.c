@@ -110,7 +110,10 @@ void shadow_cr_written(struct vcpu *v, int cr)
  * assists): decode the common register-indirect forms, [reg] and
  * [reg + disp8/disp32] without SIB or RIP-relative addressing, from the
  * instruction bytes. Anything else stays unknown (the MMU then syncs every
- * unsync page, which is correct, only slower).
+ * unsync page, which is correct, only slower). 32-bit code is not decoded:
+ * its address adds the DS (or SS) base, which hv does not read, and a
+ * wrong address would leave the right one stale; a 32-bit guest's INVLPG
+ * on QEMU (no decode assists) is therefore always "unknown".
  */
 static gva_t invlpg_operand(struct vcpu *v)
 {
