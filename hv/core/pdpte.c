@@ -6,6 +6,11 @@
  * present one free of reserved bits; the shadow MMU walks through them,
  * not through guest memory (a guest that edits its PDPT sees the change
  * only at its next MOV CR3, as on Intel hardware).
+ *
+ * Limits: on VMX hv does not own CR0.CD/NW, so a write changing only them
+ * does not exit and reloads nothing (a guest would have to edit its live
+ * PDPT and rely on a cache-mode change to see it); task switches, the other
+ * load point, are not emulated by hv.
  */
 #include "hv/core/pdpte.h"
 #include "hv/core/guestmem.h"
