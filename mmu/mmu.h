@@ -116,7 +116,11 @@ long mmu_age_gfn_range(struct mmu_vm *vm, gfn_t gfn, u64 npages);
  * the vCPU's own thread, no lock held (the walk reads guest memory through
  * mmu_gpa_to_hpa, W5). Shadow SPTEs use the x86 format: cfg.format must be
  * MMU_FORMAT_X86 with 4 levels. Guest modes: paging off (direct identity
- * shadow) and 4-level paging; other modes return E_NOTSUP. */
+ * shadow), 32-bit, PAE and 4-level paging; 5-level returns E_NOTSUP.
+ * Paging off, 32-bit and PAE guests get a PAE root: the CPU runs legacy PAE
+ * paging on it (CR4.PAE=1, EFER.LMA=0). PAE: the PDPTEs come from
+ * cpu->pdptrs (copied) or, if NULL, are read from CR3 at mmu_shadow_load
+ * (E_FAULT outside RAM); faults use that copy (mmu/SHADOW.md 5.13). */
 struct gwalk_cpu;
 struct mmu_shadow_fault {
 	u32   error_code;      /* MMU_FAULT_INJECT: the #PF error code the guest gets */
