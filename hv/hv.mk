@@ -143,10 +143,11 @@ bench-hv: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf
 # ---- 32-bit and PAE guests (issue #4) ---------------------------------------
 # check-paging32: guests/paging32 (32-bit protected mode on its own tables)
 # in mode=32 (4 KiB + 4 MiB pages) and mode=pae (4 KiB + 2 MiB pages, XD):
-# natively on QEMU, under hv mmu=tdp on QEMU (SVM) and Bochs (VMX); every
-# guest check passes and the check lines are the same in each run of a
-# platform (hv/test/paging32-check.sh, ~2 min). PAGING32_RUNS picks runs.
-PAGING32_RUNS ?= qemu_native qemu_tdp bochs_tdp
+# natively on QEMU, under hv mmu=tdp and mmu=shadow on QEMU (SVM) and Bochs
+# (VMX); every guest check passes and the check lines are the same in each
+# run of a platform (hv/test/paging32-check.sh, ~2 min: a Bochs run ~25 s).
+# PAGING32_RUNS picks runs.
+PAGING32_RUNS ?= qemu_native qemu_tdp qemu_shadow bochs_tdp bochs_shadow
 CHECKS += paging32
 
 check-paging32: $(BUILD)/hv.elf $(BUILD)/guests/paging32.elf

@@ -3,10 +3,13 @@
  *
  * The guest never runs on its own page tables: the backend keeps the
  * CR0/CR3/CR4 the guest wrote (and reads back) apart from what the CPU runs
- * (hv/svm/svm.h; hv/vmx with read shadows): paging always on, CR4.PAE, EFER.LMA = LME && guest PG, and
- * CR3 = the shadow root the MMU gives for the guest's paging state:
+ * (hv/svm/svm.h; hv/vmx with read shadows): paging always on, CR4.PAE,
+ * EFER.LMA = LME && guest PG, and CR3 = the shadow root the MMU gives for
+ * the guest's paging state:
  *
  *   guest paging off       legacy PAE paging on a direct identity root
+ *   guest 32-bit paging    legacy PAE paging on a PAE root (a PDPT) whose
+ *   guest PAE paging       PDs shadow the guest's (mmu/SHADOW.md)
  *   guest 4-level paging   long mode on a root shadowing the guest's PML4
  *
  * Exits handled here:
@@ -18,10 +21,10 @@
  *                  TLB flush (a sync point, as a CR3 load); bad operands #GP
  *   CR writes      cr.c calls shadow_cr_written: a new root (CR3) or role
  *                  (CR0/CR4), and a sync point in every case
- * 32-bit and PAE guests run on a PAE root (EFER.LMA=0), with the PDPTEs
- * hv loaded at the guest's CR writes (pdpte.c); 5-level paging is not
- * supported (the MMU says E_NOTSUP): the VM stops with a message. APs start in real mode: they run it as
- * "paged real mode" (CR0.PG without PE, APM 15.19) on the direct root.
+ * A PAE guest's PDPTEs are those hv loaded at its CR writes (pdpte.c,
+ * gwalk_cpu.pdptrs). 5-level paging is not supported (the MMU says
+ * E_NOTSUP): the VM stops with a message. APs start in real mode: they run
+ * it as "paged real mode" (CR0.PG without PE, APM 15.19) on the direct root.
  */
 #include "hv/core/emulate.h"
 #include "hv/core/exit.h"
@@ -77,8 +80,8 @@ static bool shadow_reload(struct vcpu *v)
 	r = mmu_shadow_load(v->mmu, &cpu, &root);
 	if (r == E_NOTSUP) {
 		vm_stop(v->vm, HV_STATUS_NOCAP,
-			"vCPU %d: mmu=shadow runs guests with paging off or 4-level paging only "
-			"(CR0 0x%lx CR4 0x%lx EFER 0x%lx); 32-bit/PAE/5-level: use mmu=tdp",
+			"vCPU %d: mmu=shadow runs guests with paging off, 32-bit, PAE or 4-level "
+			"paging (CR0 0x%lx CR4 0x%lx EFER 0x%lx); 5-level: use mmu=tdp",
 			v->id, cpu.cr0, cpu.cr4, cpu.efer);
 		return false;
 	}
