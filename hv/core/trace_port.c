@@ -9,15 +9,19 @@
  *     struct hvt_stream_header        once, first
  *     struct hvt_record x N           64 bytes each, raw
  *
- * with the CPUs' records interleaved in batches (each CPU's own in seq
- * order, T4); hvtrace collect --stream sorts them by seq (T1).
+ * with the CPUs' records interleaved in batches; hvtrace collect --stream
+ * sorts them by seq and checks that none is missing (T1) and that each
+ * vCPU's records arrive in seq order (T4).
  *
- * A ring holds records in emission order, which can differ from seq order
- * by a few places: T3 lets a record reserve its seq, then emit others
- * (e.g. the MMU's PT_ALLOC around the SPTE_CHANGE that links the table),
- * then emit itself. A small reorder window per vCPU (REORDER records)
- * puts such records back in seq order before they leave, so the stream
- * keeps T4; records displaced by more than the window are not fixed.
+ * The records leave exactly as the rings hold them, with no reordering:
+ * a ring is already in seq order per vCPU, because whoever reserves a seq
+ * emits that record before it emits any other (T3's reserve, write, emit
+ * has nothing traced in between, and the MMU emits PT_ALLOC before the
+ * SPTE_CHANGE that links the table, not around it), and hv's interrupt
+ * handlers trace nothing (hv runs with interrupts off but for exit.c's
+ * "sti; nop; cli" and vcpu.c's "sti; hlt; cli", outside any such sequence).
+ * (Before PT_ALLOC moved, a per-vCPU reorder window here restored the
+ * order; the collector's T4 check is what would catch a new exception.)
  *
  * Why LPT1 and not COM2: both are binary-clean in Bochs when written to a
  * file (`parport1: file=...`, `com2: mode=file`), but the UART is paced at
@@ -43,16 +47,7 @@
 #define CTRL_SELECT    0x08
 #define CTRL_IDLE      (CTRL_RUN | CTRL_SELECT)
 
-#define REORDER        16
-
 static struct spinlock port_lock;     /* one writer at a time: records stay whole */
-
-/* Per vCPU: records held back, sorted by seq (port_lock). */
-struct reorder {
-	struct hvt_record rec[REORDER];
-	u32 n;
-};
-static struct reorder held[HVT_MAX_CPUS];
 
 static void port_put(const u8 *p, u64 n)
 {
@@ -60,36 +55,6 @@ static void port_put(const u8 *p, u64 n)
 		outb(LPT1_DATA, p[i]);
 		outb(LPT1_CONTROL, CTRL_IDLE | CTRL_STROBE);
 		outb(LPT1_CONTROL, CTRL_IDLE);
-	}
-}
-
-/* Hold rec in its vCPU's window; when the window is full the lowest seq
- * leaves first. Records made outside any vCPU have no order to keep. */
-static void put_record(const struct hvt_record *rec)
-{
-	if (rec->vcpu >= HVT_MAX_CPUS) {
-		port_put((const u8 *)rec, sizeof(*rec));
-		return;
-	}
-	struct reorder *h = &held[rec->vcpu];
-	if (h->n == REORDER) {
-		port_put((const u8 *)&h->rec[0], sizeof(h->rec[0]));
-		for (u32 i = 1; i < h->n; i++)
-			h->rec[i - 1] = h->rec[i];
-		h->n--;
-	}
-	u32 i = h->n;
-	for (; i > 0 && h->rec[i - 1].seq > rec->seq; i--)
-		h->rec[i] = h->rec[i - 1];
-	h->rec[i] = *rec;
-	h->n++;
-}
-
-static void flush_held(void)
-{
-	for (u32 v = 0; v < HVT_MAX_CPUS; v++) {
-		port_put((const u8 *)held[v].rec, held[v].n * sizeof(held[v].rec[0]));
-		held[v].n = 0;
 	}
 }
 
@@ -104,8 +69,7 @@ void trace_port_init(const struct hvt_stream_header *hdr)
 void trace_port_sink(void *ctx, const struct hvt_record *recs, u64 n)
 {
 	spin_lock(&port_lock);
-	for (u64 i = 0; i < n; i++)
-		put_record(&recs[i]);
+	port_put((const u8 *)recs, n * sizeof(*recs));
 	spin_unlock(&port_lock);
 }
 
@@ -113,7 +77,4 @@ void trace_port_finish(struct hvt_shm_desc *desc, u32 nr_rings)
 {
 	for (u32 i = 0; i < nr_rings; i++)
 		hvt_drain(desc, i, trace_port_sink, NULL);
-	spin_lock(&port_lock);
-	flush_held();
-	spin_unlock(&port_lock);
 }
