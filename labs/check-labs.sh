@@ -3,7 +3,9 @@
 #   TEST labs.NN.ref           full marks with the reference solution
 #   TEST labs.NN.skeleton      NOT full marks with the shipped student file,
 #                              and a check named FAIL
-#   TEST labs.NN.wrong.NAME    NOT full marks with each wrong answer
+#   TEST labs.NN.wrong.NAME    NOT full marks with each wrong answer, and
+#                              every check its "fails:" header line names
+#                              FAIL (e.g. one per scenario it is wrong in)
 # Grader output: build/labs/check/NN-<solution>.log
 set -u
 OUT=build/labs/check
@@ -22,6 +24,16 @@ result() {
 	echo "${score:-0 -1} ${fail:-none}"
 }
 
+# must_fail SOL LOG: the checks SOL's "fails:" header line names that did NOT
+# fail in LOG (" name" each; empty when all failed or there is no such line).
+must_fail() {
+	local names n
+	names=$(sed -n 's/^\( \*\|--\|#\) *fails: *//p' "$1".* 2>/dev/null | head -1)
+	for n in $names; do
+		awk -v n="$n" '$1 == n && ($4 == "FAIL" || $3 == "FAIL") {f = 1} END {exit !f}' "$2" || printf ' %s' "$n"
+	done
+}
+
 for dir in "$@"; do
 	lab=$(basename "$dir"); nn=${lab%%-*}
 	log=$OUT/$lab-ref.log
@@ -37,8 +49,11 @@ for dir in "$@"; do
 		log=$OUT/$lab-${sol//\//-}.log
 		grade "$dir" "$sol" "$log"
 		read -r x y fail <<<"$(result "$log")"
-		if [ "$y" -gt 0 ] && [ "$x" != "$y" ] && [ "$fail" != none ]; then
-			echo "TEST labs.$nn.$name PASS $x/$y, failing check: $fail"
+		missing=$(must_fail "$dir/$sol" "$log")
+		if [ -n "$missing" ]; then
+			echo "TEST labs.$nn.$name FAIL $x/$y: the grader did not fail$missing, which the wrong answer's \"fails:\" line names (log $log)"
+		elif [ "$y" -gt 0 ] && [ "$x" != "$y" ] && [ "$fail" != none ]; then
+			echo "TEST labs.$nn.$name PASS $x/$y, failing check: $fail$(sed -n 's/^\( \*\|--\|#\) *fails: */; named checks all fail: /p' "$dir/$sol".* 2>/dev/null | head -1)"
 		else
 			echo "TEST labs.$nn.$name FAIL $x/$y: the grader gave full marks or named no failing check (log $log)"
 		fi

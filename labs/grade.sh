@@ -13,6 +13,10 @@
 # QEMU (scripts/run-qemu.sh), import the trace into SQLite, run the checks.
 # Every check prints its name, points, OK or FAIL and why; the lab ends with
 # "Score: X/Y". A failed lab keeps its log and trace and prints their paths.
+# A lab may have more runs of the same build: each labs/NN-name/scenario.NAME
+# is sourced on top of `scenario`, run and graded too (check names prefixed
+# "NAME."; a check with a "scenarios: LIST" header line runs only in those,
+# `main` being `scenario` itself); one Score for the whole lab.
 #
 # Needs build/labs/hv-objs.txt and build/labs/cflags.txt (written by
 # `make grade` through labs/labs.mk): the main build's hv objects and the
@@ -35,11 +39,11 @@ for f in "$OBJLIST" "$CFLAGS_FILE" build/hvtrace; do
 	[ -f "$f" ] || { echo "grade: $f missing: run 'make grade' (labs/labs.mk)" >&2; exit 2; }
 done
 
-total=0 score=0 failed=0
+total=0 score=0 failed=0 PREFIX=""
 
 # say NAME POINTS OK|FAIL REASON: one check's line, and the running score.
 say() {
-	local name=$1 pts=$2 res=$3 why=$4
+	local name=$PREFIX$1 pts=$2 res=$3 why=$4
 	printf '  %-26s %2s pt  %-4s  %s\n' "$name" "$pts" "$res" "$why"
 	total=$((total + pts))
 	if [ "$res" = OK ]; then score=$((score + pts)); else failed=1; fi
@@ -104,32 +108,62 @@ run_sh_check() {
 	done < <(bash "$1")
 }
 
-# lab_points DIR: the lab's full marks as far as the files say (run, guest, SQL checks).
+# scenario_vars DIR NAME: the defaults, the lab's scenario, and scenario.NAME on top.
+scenario_vars() {
+	GUEST=hello MMU=tdp SMP=1 CPU=max MEM=32 ARGS="" TIMEOUT=60 REPLACES="" STUDENT=student.c
+	RUNNER=qemu BOCHS_CPU=corei7_skylake_x
+	RUN_POINTS=1 GUEST_POINTS=1
+	# shellcheck disable=SC1090,SC1091
+	. "$1/scenario"
+	# shellcheck disable=SC1090
+	if [ "$2" != main ]; then . "$1/scenario.$2"; fi
+}
+
+# scenario_names DIR: main, then NAME for each scenario.NAME.
+scenario_names() {
+	local f
+	echo main
+	for f in "$1"/scenario.*; do [ -f "$f" ] && echo "${f##*/scenario.}"; done
+}
+
+# check_applies FILE NAME: the check runs in scenario NAME (no "scenarios:" line: in all).
+check_applies() {
+	local list
+	list=$(sed -n 's/^\(--\|#\) *scenarios: *//p' "$1" | head -1)
+	[ -z "$list" ] || [[ " $list " == *" $2 "* ]]
+}
+
+# lab_points DIR: the lab's full marks as far as the files say (run, guest,
+# SQL checks, in every scenario).
 lab_points() {
-	local sum=$((RUN_POINTS + GUEST_POINTS)) p
-	for p in $(sed -n 's/^-- points: *//p' "$1"/checks/*.sql 2>/dev/null); do sum=$((sum + p)); done
+	local sum=0 name c p
+	for name in $(scenario_names "$1"); do
+		scenario_vars "$1" "$name"
+		sum=$((sum + RUN_POINTS + GUEST_POINTS))
+		for c in "$1"/checks/*.sql; do
+			[ -f "$c" ] && check_applies "$c" "$name" || continue
+			p=$(sed -n 's/^-- points: *//p' "$c" | head -1)
+			sum=$((sum + ${p:-1}))
+		done
+	done
 	echo "$sum"
 }
 
 grade_lab() {
-	local dir=$1 lab src out status db log
+	local dir=$1 lab src out hv name
 	lab=$(basename "$dir")
-	GUEST=hello MMU=tdp SMP=1 CPU=max MEM=32 ARGS="" TIMEOUT=60 REPLACES="" STUDENT=student.c
-	RUNNER=qemu BOCHS_CPU=corei7_skylake_x
-	RUN_POINTS=1 GUEST_POINTS=1
-	# shellcheck disable=SC1091
-	. "$dir/scenario"
+	scenario_vars "$dir" main
 	src=$(solution_src "$dir")
 	out=build/labs/$lab/${SOLUTION//\//-}
 	rm -rf "$out"; mkdir -p "$out"
-	total=0 score=0 failed=0
+	total=0 score=0 failed=0 PREFIX=""
 	[ "$RUNNER" = bochs ] && CPU="$BOCHS_CPU (Bochs)"
 	echo "== lab $lab ($SOLUTION: ${src:-none}; scenario: guest $GUEST, mmu=$MMU, $SMP vCPU(s), cpu $CPU${ARGS:+, args \"$ARGS\"})"
 	if [ -z "$src" ] || [ ! -f "$src" ]; then
 		say build 0 FAIL "no solution file for '$SOLUTION' in $dir"
 		echo "Score: 0/0 (lab $lab)"; return
 	fi
-	local hv=build/hv.elf
+	hv=build/hv.elf
 	if [ -n "$REPLACES" ]; then
 		if build_hv "$src" "$out"; then
 			hv=$out/hv.elf
@@ -139,8 +173,28 @@ grade_lab() {
 			echo "Score: 0/$(lab_points "$dir") (lab $lab)"; return
 		fi
 	fi
+	for name in $(scenario_names "$dir"); do
+		scenario_vars "$dir" "$name"
+		if [ "$name" = main ]; then
+			PREFIX="" grade_run "$dir" "$hv" "$src" "$out" main
+		else
+			[ "$RUNNER" = bochs ] && CPU="$BOCHS_CPU (Bochs)"
+			echo "-- scenario $name: guest $GUEST, mmu=$MMU, $SMP vCPU(s), cpu $CPU${ARGS:+, args \"$ARGS\"}"
+			PREFIX="$name." grade_run "$dir" "$hv" "$src" "$out/$name" "$name"
+		fi
+	done
+	echo "Score: $score/$total (lab $lab)"
+}
+
+# grade_run DIR HV SRC OUT NAME: boot scenario NAME (its variables are set)
+# with HV, and say the run, guest and check lines; files under OUT.
+grade_run() {
+	local dir=$1 hv=$2 src=$3 out=$4 name=$5 status db log hvt c fails passes
+	local failed_before=$failed
+	mkdir -p "$out"
+	failed=0
 	log=$out/run.log
-	local hvt=$out/run/$GUEST.hvt
+	hvt=$out/run/$GUEST.hvt
 	if [ "$RUNNER" = bochs ]; then
 		run_bochs "$hv" "$out" "$hvt" >"$log" 2>&1
 	else
@@ -160,7 +214,6 @@ grade_lab() {
 	else
 		say run "$RUN_POINTS" FAIL "status $status, hv never started: $(grep -m1 -E '^(mkiso|run-qemu|run-bochs):' "$log")"
 	fi
-	local fails passes
 	fails=$(grep -cE '^TEST [^ ]+ FAIL' "$log"); passes=$(grep -cE '^TEST [^ ]+ PASS' "$log")
 	if [ "$fails" = 0 ] && [ "$passes" -gt 0 ] && grep -q '^hv: guest exit with code 0' "$log"; then
 		say guest "$GUEST_POINTS" OK "the guest finished and its $passes checks passed"
@@ -175,8 +228,8 @@ grade_lab() {
 		say trace 1 FAIL "no trace to grade ($hvt; see $out/import.log)"
 	else
 		export DB=$db LOG=$log SRC=$src LAB_DIR=$dir
-		local c
 		for c in "$dir"/checks/*; do
+			check_applies "$c" "$name" || continue
 			case $c in
 			*.sql) run_sql_check "$c" "$db" ;;
 			*.sh)  run_sh_check "$c" ;;
@@ -186,7 +239,8 @@ grade_lab() {
 	if [ "$failed" = 1 ]; then
 		echo "  kept for you: log $log, trace $hvt, database $db"
 	fi
-	echo "Score: $score/$total (lab $lab)"
+	[ "$failed_before" = 1 ] && failed=1
+	return 0
 }
 
 for arg in "$@"; do

@@ -4,6 +4,8 @@
  * That bypasses the one SPTE writer: no trace record, no D-bit harvest
  * (a write the CPU made a moment ago is lost from the dirty log), child
  * tables are never removed, and the write is not atomic on a volatile SPTE.
+ *
+ * fails: writes_equal_present present_cleared teardown_writes_equal_present
  */
 #include "mmu/tdp_iter.h"
 #include "mmu/tdp_steps.h"

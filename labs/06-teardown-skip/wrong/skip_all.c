@@ -4,6 +4,8 @@
  * an EMPTY entry present; but a PRESENT one still maps a page: its D bit
  * must be harvested, a child table must be removed in turn, and the entry
  * must be cleared before its table's page is freed and reused.
+ *
+ * fails: writes_equal_present present_cleared teardown_writes_equal_present
  */
 #include "mmu/tdp_iter.h"
 #include "mmu/tdp_steps.h"

@@ -1,10 +1,13 @@
 -- points: 2
+-- scenarios: main
 -- Seed 004 / D2: no written page is missing from the dirty log. Between
 -- two fetches of a slot, every page of it whose leaf GAINED write access
 -- (a fault let a write through: the fast path's fix or a slow-path map)
 -- was written, so the second fetch must count at least those pages. (Pages
 -- the CPU dirtied through an already-writable leaf leave no SPTE change:
--- the guest's own TEST lines check those.)
+-- the guest's own TEST lines check those.) Write-protect logging only (the
+-- main run, EPT without A/D): with A/D bits a read fault maps the leaf
+-- writable too, so gaining W is no sign of a write there (see 50_).
 WITH m AS (SELECT * FROM masks),
 slot AS (SELECT d AS id, a AS lo, a + b AS hi FROM events WHERE type = 10 AND reason = 1),
 f AS (SELECT h.*, (SELECT max(p.end_seq) FROM hypercalls p

@@ -4,6 +4,8 @@
  * a locked compare-exchange, also where nothing can race (links to tables,
  * writable leaves already Dirty, read-only leaves). The grader's
  * atomic_only_when_needed check counts them.
+ *
+ * fails: atomic_only_when_needed dbit.atomic_only_when_needed
  */
 #include "mmu/tdp_steps.h"
 

@@ -4,6 +4,8 @@
  * the fast path only flips W back"). With dirty logging by write
  * protection, the fast path is exactly where writes to logged pages are
  * seen: every such page is missing from the next fetch.
+ *
+ * fails: guest no_written_page_missing
  */
 #include "mmu/tdp_steps.h"
 

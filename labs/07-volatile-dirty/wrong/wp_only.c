@@ -5,6 +5,8 @@
  * gets D from the hardware walker at any moment, lock or no lock. A plain
  * store that clears or zaps it can drop that D bit: a written page missing
  * from the dirty log (KVM commit ba3a6120a4e7).
+ *
+ * fails: no_plain_store_to_volatile dbit.no_plain_store_to_volatile
  */
 #include "mmu/tdp_steps.h"
 
