@@ -115,8 +115,14 @@ static void paging_on(void)
 	write_cr0(read_cr0() | CR0_PG | CR0_WP);
 }
 
+/* Before paging: under mmu=shadow the CPU already runs with CR0.PG and
+ * CR4.PAE (on a direct root), but the guest must read back its own. */
+static u32 cr0_before, cr4_before;
+
 static void test_registers(void)
 {
+	CHECK32F(N("cr0_before_paging"), !(cr0_before & CR0_PG), "cr0 0x%x", cr0_before);
+	CHECK32F(N("cr4_before_paging"), !(cr4_before & (CR4_PAE | CR4_PSE)), "cr4 0x%x", cr4_before);
 	u32 cr4 = read_cr4();
 	CHECK32(N("cr0_pg"), (read_cr0() & (CR0_PG | CR0_WP)) == (CR0_PG | CR0_WP));
 	CHECK32_EQ(N("cr3_readback"), read_cr3(), as1.root);
@@ -347,6 +353,30 @@ static void test_pdpte(void)
 			 last_fault.vector, gp ? "#GP" : "loaded: AMD/QEMU check PDPTEs at walk time");
 	CHECK32_EQ(N("pdpte_cr3_kept"), read_cr3(), as1.root);
 	expect_read(N("pdpte_after"), TV + 0x2010, val(10, 0x10));
+
+	/* The registers, not memory: point PDPTE 3 at a new PD that maps gv.
+	 * Intel walks through the PDPTE loaded at the last MOV CR3 (the old,
+	 * empty PD: #PF) until CR3 is loaded again; AMD and QEMU may read the
+	 * new one at once. */
+	u32 gv = 0xC0005000u, pd = pt_alloc_page(), pt = pt_alloc_page();
+	u64 *pdpt = (u64 *)as1.root, old = ent_get(&pdpt[3]);
+	ent_set((u64 *)pd + ((gv >> 21) & 511), pt | PTE_P | PTE_RW | PTE_US);
+	ent_set((u64 *)pt + ((gv >> 12) & 511), FR(26) | PTE_P | PTE_RW);
+	ent_set(&pdpt[3], pd | PTE_P);
+	fault_reset();
+	r = probe_read32(gv);
+	if (cpu_intel())
+		CHECK32F(N("pdpte_edit_needs_cr3"), r == PROBE_FAULTED && last_fault.error == 0,
+			 "read 0x%x, faults %u error 0x%x (want #PF 0: the old PDPTE)", r,
+			 last_fault.count, last_fault.error);
+	else
+		CHECK32F(N("pdpte_edit_needs_cr3"), r == PROBE_FAULTED || r == val(26, 0),
+			 "read 0x%x (%s)", r, r == PROBE_FAULTED ? "old PDPTE, as Intel"
+								: "new PDPTE: read at walk time");
+	reload_cr3();
+	expect_read(N("pdpte_edit_after_cr3"), gv + 0x20, val(26, 0x20));
+	ent_set(&pdpt[3], old);
+	reload_cr3();
 }
 
 /* ---- INVPCID (CPUID.(EAX=7,ECX=0):EBX[10]): with CR4.PCIDE=0 only PCID 0
@@ -416,6 +446,8 @@ int main32(u32 magic, u32 mbi)
 	as_init(&as1);
 	as_init(&as2);
 	fill_frames();
+	cr0_before = read_cr0();
+	cr4_before = read_cr4();
 	paging_on();
 	test_registers();
 	test_mappings();
