@@ -145,12 +145,13 @@ bench-hv: $(BUILD)/hv.elf $(BUILD)/guests/hello.elf
 # in mode=32 (4 KiB + 4 MiB pages) and mode=pae (4 KiB + 2 MiB pages, XD):
 # natively on QEMU, under hv mmu=tdp and mmu=shadow on QEMU (SVM) and Bochs
 # (VMX); every guest check passes and the check lines are the same in each
-# run of a platform (hv/test/paging32-check.sh, ~2 min: a Bochs run ~25 s).
+# run of a platform; the QEMU shadow runs are traced and their traces pass
+# hvtrace check (hv/test/paging32-check.sh, ~2 min: a Bochs run ~25 s).
 # PAGING32_RUNS picks runs.
 PAGING32_RUNS ?= qemu_native qemu_tdp qemu_shadow bochs_tdp bochs_shadow
 CHECKS += paging32
 
-check-paging32: $(BUILD)/hv.elf $(BUILD)/guests/paging32.elf
+check-paging32: $(BUILD)/hv.elf $(BUILD)/guests/paging32.elf $(BUILD)/hvtrace
 	@PAGING32_RUNS="$(PAGING32_RUNS)" bash hv/test/paging32-check.sh
 
 .PHONY: check-paging32

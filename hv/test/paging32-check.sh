@@ -14,6 +14,10 @@
 #   TEST paging32.<run>_<mode> PASS|FAIL   status 0, every guest check
 #                                           passed, the guest's last line
 # (a failing guest check is also shown, renamed paging32.<run>_<mode>.<name>),
+#   TEST paging32.qemu_shadow_<mode>_trace PASS|FAIL   the shadow run on QEMU
+#                                           is traced: its file passes
+#                                           "hvtrace check" (no record lost,
+#                                           SPTE chains consistent)
 # and per platform and mode:
 #   TEST paging32.same_qemu_<mode>  PASS|FAIL  native, tdp and shadow print
 #                                              the same check lines
@@ -35,7 +39,7 @@ RUNS=${PAGING32_RUNS:-qemu_native qemu_tdp qemu_shadow bochs_tdp bochs_shadow}
 ELF=build/guests/paging32.elf
 status=0
 
-for f in build/hv.elf "$ELF"; do
+for f in build/hv.elf "$ELF" build/hvtrace; do
 	[ -f "$f" ] || { echo "TEST paging32.build FAIL $f is missing (run make first)"; exit 1; }
 done
 
@@ -73,11 +77,20 @@ run_native() {
 }
 
 run_qemu_hv() {
-	local mmu=$1 mode=$2 tag=qemu_$1_$2 log=$base/qemu_$1_$2.log t0=$SECONDS rc
-	bash scripts/run-qemu.sh -g paging32 -m "$mmu" -T -t 90 -o "$base/$tag" \
+	local mmu=$1 mode=$2 tag=qemu_$1_$2 log=$base/qemu_$1_$2.log t0=$SECONDS rc notrace=-T
+	[ "$mmu" = shadow ] && notrace=""            # traced: every shadow SPTE change recorded
+	rm -f "$base/$tag/paging32.hvt"
+	bash scripts/run-qemu.sh -g paging32 -m "$mmu" $notrace -t 90 -o "$base/$tag" \
 		-a "mode=$mode" >"$log" 2>&1
 	rc=$?
 	judge "$tag" "$rc" "$log" $((SECONDS - t0))
+	[ -z "$notrace" ] || return 0
+	local out
+	if out=$(build/hvtrace check "$base/$tag/paging32.hvt" 2>&1); then
+		result "${tag}_trace" PASS "$(echo "$out" | tail -1 | sed 's/^OK [^:]*: //')"
+	else
+		result "${tag}_trace" FAIL "hvtrace check: $(echo "$out" | tail -1) (log $log)"
+	fi
 }
 
 run_bochs_hv() {
