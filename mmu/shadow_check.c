@@ -107,11 +107,12 @@ static bool check_link(struct scheck *c, struct shadow_page *sp, int i, struct s
 		return sfail(c, "I10", sp, i, "32-bit guest PT half is not gva bit 21 of the entry");
 	/* The two SPTEs of one 4-byte gPDE (2k, 2k+1) come from that one gPDE:
 	 * the two halves of one gPT, or two direct SPs for the two halves of a
-	 * 4 MiB page, with the same rights. */
+	 * 4 MiB page (whose rights may differ: a half linked while the gPDE was
+	 * clean is relinked only when next used, shadow_map). */
 	if ((sp->role & SR_4B) && role_level(sp->role) == 2 && (i & 1) &&
 	    is_mmu_present_spte(sp->spt[i - 1]) && !is_last_spte(&c->vm->fmt, sp->spt[i - 1], 2)) {
 		struct shadow_page *lo = sp->ent[i - 1].child;
-		u32 mask = ~(SR_QUAD_MASK | SR_INVALID);
+		u32 mask = ~(SR_QUAD_MASK | SR_INVALID | (role_direct(child->role) ? SR_ACC_MASK : 0));
 		bool ok = role_direct(child->role)
 			? (lo->role & mask) == (child->role & mask) && child->gfn == lo->gfn + 512
 			: (lo->role & mask) == (child->role & mask) && child->gfn == lo->gfn;

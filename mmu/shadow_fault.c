@@ -34,6 +34,29 @@ static int index_of(gva_t gva, int level)
 	return (int)((gva >> (PAGE_SHIFT + SPTE_LEVEL_BITS * (level - 1))) & (SPTE_ENT_PER_PAGE - 1));
 }
 
+/* Guest rights for the leaf, with "no W until the gPTE is dirty" (KVM's
+ * protect_clean_gpte: the write faults and the walker sets D) and the
+ * CR0.WP=0 rule (a supervisor write to a read-only page: W but not U, so
+ * user accesses still fault; and not X under SMEP, or the supervisor could
+ * now fetch from what the guest calls a user page). */
+static u32 leaf_access(struct sfault *sf)
+{
+	u32 acc;
+
+	if (!sf->paging)
+		return GWALK_ACC_ALL;
+	acc = sf->res.access;
+	if (!(sf->res.gptes[sf->res.level - 1] & GPTE_D))
+		acc &= ~GWALK_ACC_W;
+	if (!(sf->cpu->cr0 & GW_CR0_WP) && (sf->error & MMU_PF_WRITE) &&
+	    !(sf->error & MMU_PF_USER) && !(acc & GWALK_ACC_W)) {
+		acc = (acc | GWALK_ACC_W) & ~GWALK_ACC_U;
+		if (sf->cpu->cr4 & GW_CR4_SMEP)
+			acc &= ~GWALK_ACC_X;
+	}
+	return acc;
+}
+
 /* Role of the SP that SPTE i of parent (level L) links to. */
 static u32 child_role(struct sfault *sf, struct shadow_page *parent, gfn_t *cgfn)
 {
@@ -61,28 +84,13 @@ static u32 child_role(struct sfault *sf, struct shadow_page *parent, gfn_t *cgfn
 	}
 	/* Paging off, or below a guest 2M/1G/4M leaf: a direct SP for the
 	 * region of the parent's entry (2 MiB: half of a 32-bit guest's 4 MiB
-	 * page), with the translation's rights. */
+	 * page), with the rights its leaves get (KVM: direct_access): W only
+	 * once the guest's leaf is dirty, and the CR0.WP=0 rule. A direct SP is
+	 * shared by every guest entry that maps the same region with the same
+	 * rights, so a clean entry must not find the W leaves installed
+	 * through a dirty one (its D would never be set). */
 	*cgfn = sf->gfn & ~(pages_per_level(level) - 1);
-	return base | SR_DIRECT | (u32)(level - 1) |
-	       ((sf->paging ? sf->res.access : GWALK_ACC_ALL) << SR_ACC_SHIFT);
-}
-
-/* Guest rights for the leaf, with "no W until the gPTE is dirty" (KVM's
- * protect_clean_gpte: the write faults and the walker sets D) and the
- * CR0.WP=0 rule (a supervisor write to a read-only page: W but not U). */
-static u32 leaf_access(struct sfault *sf)
-{
-	u32 acc;
-
-	if (!sf->paging)
-		return GWALK_ACC_ALL;
-	acc = sf->res.access;
-	if (!(sf->res.gptes[sf->res.level - 1] & GPTE_D))
-		acc &= ~GWALK_ACC_W;
-	if (!(sf->cpu->cr0 & GW_CR0_WP) && (sf->error & MMU_PF_WRITE) &&
-	    !(sf->error & MMU_PF_USER) && !(acc & GWALK_ACC_W))
-		acc = (acc | GWALK_ACC_W) & ~GWALK_ACC_U;
-	return acc;
+	return base | SR_DIRECT | (u32)(level - 1) | (leaf_access(sf) << SR_ACC_SHIFT);
 }
 
 /* ---- prefetch (5.6) ------------------------------------------------------- */
@@ -144,9 +152,18 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 	for (int level = role_level(sp->role); level > PG_LEVEL_4K; level--) {
 		sp->write_flooding = 0;          /* used by a fault: not a data page (5.4) */
 		i = index_of(sf->gva, level);
+		gfn_t cgfn;
+		u32 role = child_role(sf, sp, &cgfn);
+		if (is_mmu_present_spte(sp->spt[i]) &&
+		    (sp->ent[i].child->role != role || sp->ent[i].child->gfn != cgfn)) {
+			/* The linked SP is not the one this translation needs: the
+			 * guest's large page went from clean to dirty, or a CR0.WP=0
+			 * write needs W without U (a direct SP of other rights;
+			 * KVM: validate_direct_spte). Unlink it (flushed at the
+			 * op's end, before the vCPU runs) and link the right one. */
+			shadow_drop_spte(sop, sp, i);
+		}
 		if (!is_mmu_present_spte(sp->spt[i])) {
-			gfn_t cgfn;
-			u32 role = child_role(sf, sp, &cgfn);
 			struct shadow_page *child = shadow_get_page(sop, cgfn, role);
 			/* W6, before the link (KVM: FNAME(gpte_changed) in fetch):
 			 * the gPT is write-protected now (I4, flushed by

@@ -192,6 +192,15 @@ static bool test_inject(enum gwalk_mode mode)
 		if (r[i].type == HVT_FAULT_END && r[i].aux16 == HVT_FR_INJECTED && r[i].reason == HVT_FK_SHADOW)
 			inj++;
 	EXPECT(inj == 4, "INJECTED fault ends %zu", inj);
+	/* CR0.WP=0 with SMEP: the W-without-U SPTE must not let the supervisor
+	 * fetch from what the guest calls a user page (KVM drops X too). */
+	g.cpu.cr4 |= GW_CR4_SMEP;
+	EXPECT(load(&g, cr3) == 0, "load wp0 smep");
+	EXPECT(cpu_access(&g, 0x402000, MMU_PF_WRITE, &v) == 0, "WP=0 SMEP supervisor write");
+	s = leaf_spte(&g, 0x402000);
+	EXPECT((s & X86_W) && !(s & X86_U) && (s & X86_NX), "WP=0 SMEP SPTE %#llx", (unsigned long long)s);
+	EXPECT(cpu_access(&g, 0x402000, MMU_PF_FETCH, &v) == 1 && g.last_error == (MMU_PF_PRESENT | MMU_PF_FETCH),
+	       "SMEP supervisor fetch from a user page: error %#x", g.last_error);
 	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
 	sg_destroy(&g);
 	return true;
@@ -889,14 +898,14 @@ static u64 rnd(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; retu
 /* Every present shadow leaf reachable from the root allows no more than the
  * guest's tables do right now (rights and frame), and never W on a
  * read-only slot or on a shadowed sync gPT (I4). */
-static bool oracle(struct sg *g, gva_t base, const char *when)
+static bool oracle_one(struct sg *g, gva_t gva, const char *when)
 {
 	struct gwalk_mem mem;
 	gwalk_mem_bind_vm(&mem, g->vm);
-	for (gva_t gva = base; gva < base + 64 * 4096; gva += 4096) {
+	{
 		u64 s = leaf_spte(g, gva);
 		if (!is_mmu_present_spte(s))
-			continue;
+			return true;
 		struct gwalk_result res;
 		int rc = gwalk(&g->cpu, &mem, gva, GWALK_NO_AD, &res);
 		EXPECT(rc == 0 && !res.fault, "%s: gva %#llx mapped by SPTE %#llx, guest says fault",
@@ -910,7 +919,7 @@ static bool oracle(struct sg *g, gva_t base, const char *when)
 		 * then W but not U, so user accesses still fault (5.2). */
 		bool wp0_ok = !(g->cpu.cr0 & GW_CR0_WP) && !(s & X86_U);
 		EXPECT(!(s & X86_W) || (((res.access & GWALK_ACC_W) || wp0_ok) && (leaf & GPTE_D)),
-		       "%s: gva %#llx SPTE W, guest acc %#x gpte %#llx", when, (unsigned long long)gva,
+		       "%s: gva %#llx SPTE %#llx W, CR0.WP %d, guest acc %#x gpte %#llx", when, (unsigned long long)gva, (unsigned long long)s, !!(g->cpu.cr0 & GW_CR0_WP),
 		       res.access, (unsigned long long)leaf);
 		EXPECT(!(s & X86_U) || (res.access & GWALK_ACC_U), "%s: SPTE U beyond guest", when);
 		EXPECT((s & X86_NX) || (res.access & GWALK_ACC_X), "%s: SPTE X beyond guest", when);
@@ -921,6 +930,14 @@ static bool oracle(struct sg *g, gva_t base, const char *when)
 				EXPECT(sp->gfn != gfn || !role_gpt(sp->role) || sp->unsync,
 				       "%s: W SPTE maps shadowed gPT gfn %#llx (I4)", when, (unsigned long long)gfn);
 	}
+	return true;
+}
+
+static bool oracle(struct sg *g, gva_t base, const char *when)
+{
+	for (gva_t gva = base; gva < base + 64 * 4096; gva += 4096)
+		if (!oracle_one(g, gva, when))
+			return false;
 	return true;
 }
 
@@ -1030,6 +1047,129 @@ static bool test_random(bool no_unsync, enum gwalk_mode mode)
 	return true;
 }
 
+/*
+ * Random gPDE edits: 8 gPDEs (one per 512 MiB, so in every quarter of a
+ * 32-bit gPD and under every PAE PDPTE) switch between 3 shared gPTs
+ * (random gPTEs; 32-bit: each gPT is reached through several gPDEs, so
+ * its quadrant SPs have several parents), large pages (2 MiB, or 4 MiB for
+ * 32-bit) and not present, through the guest's window onto its PDs, while
+ * gPTEs of the shared gPTs are edited through their windows and the guest
+ * reads, writes and fetches at 7 sample offsets per gPDE (both 2 MiB halves
+ * of a 32-bit gPDE; frames that hold no gPT even under a large page at gpa
+ * 0). After every reload the oracle holds on every sample.
+ */
+static u64 random_gpte(bool b32)
+{
+	u64 v = ((0x20 + rnd() % 64) << 12) | (rnd() & (GPTE_RW | GPTE_US | GPTE_A | GPTE_D));
+	if (rnd() % 10)
+		v |= GPTE_P;
+	if (!b32 && rnd() % 4 == 0)
+		v |= GPTE_XD;
+	return v;
+}
+
+static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
+{
+	static const u64 offs[] = { 0x20000, 0x21000, 0x5f000, 0x1ff000, 0x200000, 0x201000, 0x3ff000 };
+	struct sg g;
+	int rc;
+	long live0 = host_pages_live();
+	bool b32 = mode == GWALK_MODE_32;
+	int nent = b32 ? 1024 : 512, noffs = b32 ? 7 : 4, npd = 0;
+	EXPECT(sg_create(&g, no_unsync, false, false), "create");
+	sg_set_mode(&g, mode);
+	u64 cr3 = new_pt(&g) << 12;
+	gfn_t pool[3], pds[4];
+	gva_t slot[8], pde_win[8];
+	for (int k = 0; k < 3; k++) {
+		pool[k] = new_pt(&g);
+		for (int e = 0; e < nent; e++)
+			gset(&g, (pool[k] << 12) + (gpa_t)e * gsize(&g), random_gpte(b32));
+	}
+	for (int j = 0; j < 8; j++) {
+		slot[j] = j * 0x20000000ull + 0x1000000;
+		gpa_t at = gpte_gpa(&g, cr3, slot[j], 2, true);
+		gset(&g, at, (pool[j % 3] << 12) | PT_FLAGS | GPTE_A);
+		int k = 0;
+		while (k < npd && pds[k] != at >> 12)
+			k++;
+		if (k == npd)
+			pds[npd++] = at >> 12;
+		pde_win[j] = 0x400000 + k * 0x1000ull + (at & 0xfff);
+	}
+	for (int k = 0; k < npd; k++)
+		gmap(&g, cr3, 0x400000 + k * 0x1000ull, pds[k], GPTE_P | GPTE_RW | GPTE_A | GPTE_D);
+	for (int k = 0; k < 3; k++)
+		gmap(&g, cr3, 0x410000 + k * 0x1000ull, pool[k], GPTE_P | GPTE_RW | GPTE_A | GPTE_D);
+	EXPECT(g.next_pt < 0x1ff, "gPTs reach the sample frames");
+	EXPECT(load(&g, cr3) == 0, "load");
+	host_trace_reset();
+	char w[300];
+	for (int step = 0; step < 8000; step++) {
+		int j = (int)(rnd() % 8), o = (int)(rnd() % (u64)noffs);
+		gva_t gva = slot[j] + offs[o];
+		switch (rnd() % 8) {
+		case 0: {              /* a gPDE: shared gPT, large page, not present */
+			u64 r = rnd() % 10, v;
+			u64 fl = GPTE_P | GPTE_A | (rnd() & (GPTE_RW | GPTE_US));
+			if (!b32 && rnd() % 4 == 0)
+				fl |= GPTE_XD;
+			if (r < 4)
+				v = (pool[rnd() % 3] << 12) | fl;
+			else if (r < 7)
+				v = (b32 || !(rnd() & 1) ? 0 : 0x200000) | fl | GPTE_PS | (rnd() & GPTE_D);
+			else if (r < 9)
+				v = fl & ~(u64)GPTE_P;
+			else
+				v = (pool[j % 3] << 12) | PT_FLAGS | GPTE_A;
+			EXPECT(wr(&g, pde_win[j], v) == 0, "gPDE edit, step %d", step);
+			break;
+		}
+		case 1: {              /* a gPTE of a shared gPT, at a sampled index */
+			int k = (int)(rnd() % 3), e = (int)((offs[o] >> 12) & (u64)(nent - 1));
+			EXPECT(wr(&g, 0x410000 + k * 0x1000ull + (u64)e * gsize(&g), random_gpte(b32)) == 0,
+			       "gPTE edit, step %d", step);
+			if (rnd() & 1)
+				mmu_shadow_invlpg(g.vcpu, gva);
+			break;
+		}
+		case 2:                /* sync point: everything must hold */
+			if (rnd() % 8 == 0)
+				g.cpu.cr0 ^= GW_CR0_WP;
+			EXPECT(load(&g, cr3) == 0, "reload");
+			for (int jj = 0; jj < 8; jj++)
+				for (int oo = 0; oo < noffs; oo++)
+					if (!oracle_one(&g, slot[jj] + offs[oo], "after CR3 load"))
+						return false;
+			break;
+		case 3:
+			EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
+			       "step %d: %s", step, w);
+			/* fall through */
+		default: {             /* guest accesses */
+			u64 v = rnd();
+			u32 acc = (rnd() & 1) ? MMU_PF_WRITE : (rnd() % 4 == 0) ? MMU_PF_FETCH : 0;
+			if (rnd() & 1)
+				acc |= MMU_PF_USER;
+			rc = cpu_access(&g, gva, acc, &v);
+			EXPECT(rc == 0 || rc == 1, "access rc %d step %d", rc, step);
+			break;
+		}
+		}
+	}
+	struct hvt_spte_format hf;
+	mmu_describe_format(g.vm, &hf);
+	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "end: %s", w);
+	struct mmu_shadow_stats s = stats(&g);
+	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
+	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
+	EXPECT(s.injected > 0 && s.fixed > 0 && s.emulated_writes > 0, "the run did not exercise faults/emulation");
+	sg_destroy(&g);
+	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
+	return true;
+}
+
 int main(void)
 {
 	const char *seed = getenv("SHADOW_SEED");   /* other random runs: SHADOW_SEED=n */
@@ -1071,5 +1211,9 @@ int main(void)
 	report("shadow.random_nounsync_pae", test_random(true, GWALK_MODE_PAE));
 	report("shadow.random_unsync_32bit", test_random(false, GWALK_MODE_32));
 	report("shadow.random_nounsync_32bit", test_random(true, GWALK_MODE_32));
+	report("shadow.random_pde_4level", test_random_pde(false, GWALK_MODE_4LEVEL));
+	report("shadow.random_pde_pae", test_random_pde(false, GWALK_MODE_PAE));
+	report("shadow.random_pde_32bit", test_random_pde(false, GWALK_MODE_32));
+	report("shadow.random_pde_nounsync_32bit", test_random_pde(true, GWALK_MODE_32));
 	return failures ? 1 : 0;
 }
