@@ -50,6 +50,8 @@ static int skip(struct decoder *d, size_t n)
 static int decode_modrm(struct decoder *d, int *reg)
 {
 	u8 modrm, sib, mod, rm;
+	if (d->mode != 64 && d->addrsize)
+		return E_INVAL;                    /* 67 in 32-bit code: 16-bit ModRM, not decoded */
 	if (next_byte(d, &modrm))
 		return E_INVAL;
 	mod = modrm >> 6;

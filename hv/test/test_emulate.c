@@ -66,6 +66,13 @@ static const struct row rows[] = {
 	{ "reject_truncated", I(0xc7, 0x00, 0x01), 3, 32, E_INVAL, { 0 } },
 	{ "reject_16bit_code", I(0x8b, 0x07), 2, 16, E_INVAL, { 0 } },
 	{ "reject_c7_reg1", I(0xc7, 0x08, 0, 0, 0, 0), 6, 32, E_INVAL, { 0 } },
+	/* 32-bit code (paging32 under mmu=shadow emulates its PTE stores) */
+	{ "mov_store32_sib_disp32", I(0x89, 0x0c, 0x85, 0x00, 0x10, 0x00, 0x00), 7, 32, 0,
+	  { .len = 7, .size = 4, .reg_size = 4, .write = 1, .reg = 1 } },
+	{ "mov_store32_abs", I(0x89, 0x15, 0x00, 0x70, 0x10, 0x00), 6, 32, 0,
+	  { .len = 6, .size = 4, .reg_size = 4, .write = 1, .reg = 2 } },
+	{ "dec_eax_not_rex_in_32bit", I(0x48, 0x89, 0x03), 3, 32, E_INVAL, { 0 } },
+	{ "reject_addr16_in_32bit", I(0x67, 0x89, 0x07), 3, 32, E_INVAL, { 0 } },
 };
 
 static int same(const struct mmio_insn *a, const struct mmio_insn *b)
