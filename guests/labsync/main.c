@@ -191,8 +191,7 @@ static void round_verify(u64 round)
 	invlpg(page_gva(1));
 	snprintf(name, sizeof(name), "labsync_alias_remap%lu", round);
 	CHECKF(name, rd(page_gva(1) + 8) == value_of(round, 0xfff, 3),
-	       "read 0x%lx through the remapped page, want the new frame's 0x%lx (the write "
-	       "through ALIAS did not reach the shadow MMU)",
+	       "read 0x%lx through page 1 after remapping it through ALIAS, want the new frame's 0x%lx",
 	       rd(page_gva(1) + 8), value_of(round, 0xfff, 3));
 	*via_alias = frames[1] | PTE_P | PTE_A | PTE_D | start_flags(1);
 	invlpg(page_gva(1));

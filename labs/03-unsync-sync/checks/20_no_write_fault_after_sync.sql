@@ -8,18 +8,21 @@
 -- between the SPTE's last change and the fault and no unsync of it in
 -- between (so the sync saw that same gPTE: after a sync, every change of
 -- the page traps first).
-WITH wf AS (
+WITH fx AS (   -- shadow faults (fault_end reason 2) hv fixed (aux 1) on a write (error bit 1)
+	SELECT f.seq, fe.seq AS end_seq, f.a AS addr
+	FROM events fe JOIN events f ON f.seq = fe.b
+	WHERE fe.type = 4 AND fe.reason = 2 AND fe.aux = 1 AND f.type = 3 AND (f.b & 2) != 0
+),
+wf AS (
 	SELECT f.seq AS fseq, f.addr AS gva, m.b AS sptep, m.c AS old, m.a AS gfn,
-	       (SELECT w.b FROM events w WHERE w.type = 6 AND w.reason = 0 AND w.level = 1
-	          AND w.seq > f.seq AND w.seq < f.end_seq AND w.a = f.addr
+	       (SELECT w.b FROM events w WHERE w.seq > f.seq AND w.seq < f.end_seq AND +w.type = 6
+	          AND w.reason = 0 AND w.level = 1 AND w.a = f.addr
 	        ORDER BY w.seq DESC LIMIT 1) AS gpte,
-	       (SELECT count(*) FROM events w WHERE w.type = 6 AND w.reason = 0
-	          AND w.seq > f.seq AND w.seq < f.end_seq AND w.a = f.addr AND (w.b & 2) = 0) AS ro_levels,
+	       (SELECT count(*) FROM events w WHERE w.seq > f.seq AND w.seq < f.end_seq AND +w.type = 6
+	          AND w.reason = 0 AND w.a = f.addr AND (w.b & 2) = 0) AS ro_levels,
 	       (SELECT max(x.seq) FROM events x WHERE x.type = 1 AND x.b = m.b AND x.seq < f.seq) AS last_change
-	FROM faults f
-	JOIN events m ON m.type = 1 AND m.reason = 1 AND m.level = 1
-	             AND m.seq > f.seq AND m.seq < f.end_seq
-	WHERE f.kind = 'shadow' AND f.result = 'fixed' AND (f.error & 2) != 0
+	FROM fx f
+	JOIN events m ON m.seq > f.seq AND m.seq < f.end_seq AND +m.type = 1 AND m.reason = 1 AND m.level = 1
 ),
 bad AS (
 	SELECT wf.*, (SELECT min(s.seq) FROM events s WHERE s.type = 7 AND s.reason = 3

@@ -8,6 +8,8 @@
  * wrote the page through it. An SPTE rewritten for another reason (here the
  * guest added NX to a written page) that stays writable must keep D, or the
  * host (dirty logging, writeback, migration) never learns of those writes.
+ *
+ * fails: sync_keeps_dirty
  */
 #include "mmu/shadow_int.h"
 

@@ -13,6 +13,8 @@
  * "in sync" with a gPTE it never read, and the guest keeps using the old
  * frame (labsync_alias_remap). While synchronizing, the page may not go
  * unsync either (can_unsync false): only a fault may do that.
+ *
+ * fails: sync_keeps_wrprot guest
  */
 #include "mmu/shadow_int.h"
 

@@ -9,6 +9,8 @@
  * @prefetch=false to make_spte()?"): sync already dropped every gPTE
  * without A, so the guest did access the page; an SPTE without A looks
  * idle to aging, which zaps it, and the guest refaults on a page it uses.
+ *
+ * fails: sync_sets_accessed
  */
 #include "mmu/shadow_int.h"
 

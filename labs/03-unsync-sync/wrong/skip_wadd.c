@@ -13,6 +13,8 @@
  * (in KVM, a !WRITABLE fault on an unsync page that is injected as a #PF
  * must find the refreshed SPTE). The check no_write_fault_after_sync finds
  * the write faults hv fixes right after a sync that saw the writable gPTE.
+ *
+ * fails: no_write_fault_after_sync
  */
 #include "mmu/shadow_int.h"
 

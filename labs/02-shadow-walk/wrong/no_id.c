@@ -1,0 +1,73 @@
+/*
+ * Lab 02, WRONG ANSWER no_id: the error code has no I/D bit.
+ *
+ * Belief: "the error code describes the access as a read or a write; a
+ * fetch is a read."
+ *
+ * Why it is wrong (SDM 4.7): bit 4 (I/D) reports an instruction fetch
+ * whenever CR4.SMEP=1 or (CR4.PAE=1 and EFER.NXE=1). A kernel needs it to
+ * tell an NX violation from a read of an unreadable page (Linux prints
+ * "kernel tried to execute NX-protected page" from it).
+ *
+ * fails: error_codes sdm_model
+ */
+#include "mmu/gwalk.h"
+
+/*
+ * Access rights (SDM 4.6.1, APM 5.6). eff is the AND of the rights of every
+ * level; a "user-mode address" is one with U/S=1 at every level.
+ *
+ *   access        user-mode address               supervisor-mode address
+ *   ------------  ------------------------------  -----------------------
+ *   user read     ok                              fault
+ *   user write    needs W (whatever CR0.WP)       fault
+ *   user fetch    needs X                         fault
+ *   supv read     SMAP: needs AC=1 and explicit   ok
+ *   supv write    as supv read; WP=1: needs W     WP=1: needs W
+ *   supv fetch    SMEP: fault; else needs X       needs X
+ *
+ * (X is cleared only by XD with EFER.NXE=1; SMEP ignores AC.)
+ */
+bool gwalk_permission_fault(const struct gwalk_cpu *cpu, u32 access, u32 eff)
+{
+	bool user_addr = eff & GWALK_ACC_U;
+	bool write = access & GWALK_WRITE;
+
+	if (access & GWALK_FETCH) {
+		if (!(eff & GWALK_ACC_X))
+			return true;
+		if (access & GWALK_USER)
+			return !user_addr;
+		return user_addr && (cpu->cr4 & GW_CR4_SMEP);
+	}
+	if (access & GWALK_USER)
+		return !user_addr || (write && !(eff & GWALK_ACC_W));
+	if (user_addr && (cpu->cr4 & GW_CR4_SMAP) &&
+	    ((access & GWALK_IMPLICIT) || !(cpu->rflags & GW_RFLAGS_AC)))
+		return true;
+	return write && (cpu->cr0 & GW_CR0_WP) && !(eff & GWALK_ACC_W);
+}
+
+/*
+ * The #PF error code (SDM 4.7, Figure 4-12):
+ *
+ *   31..16  15   14..8   7    6    5   4    3    2   1   0
+ *  +------+----+------+----+----+---+----+----+---+---+---+
+ *  | rsvd |SGX | rsvd |HLAT| SS | PK| I/D|RSVD|U/S|W/R| P |
+ *  +------+----+------+----+----+---+----+----+---+---+---+
+ *
+ * W/R and U/S describe the access; I/D is reported only when SMEP is on or
+ * NX is usable (CR4.PAE=1 and EFER.NXE=1); P is 0 only for a not-present
+ * entry (a reserved-bit fault has P=1: hardware reports 9, QEMU TCG 8, see
+ * /work/shared/PLATFORMS.md). PK, SS, HLAT and SGX are never set: hvlab
+ * offers none of those features to guests.
+ */
+u32 gwalk_fault_error_code(const struct gwalk_cpu *cpu, u32 access, u32 kind)
+{
+	u32 ec = kind | (access & (GWALK_WRITE | GWALK_USER));
+	bool id = (cpu->cr4 & GW_CR4_SMEP) ||
+		  ((cpu->cr4 & GW_CR4_PAE) && (cpu->efer & GW_EFER_NXE));
+
+	(void)id;                                 /* WRONG: no I/D */
+	return ec;
+}
