@@ -97,6 +97,36 @@ if [ -x build/hvtrace ]; then
 			echo "TEST hv.trace_smp_check FAIL $chk; events: $kinds"
 		fi
 	fi
+	# The end of the run destroys the VM (hv/core/vm.c, hv/README.md): after
+	# the guest's exit hypercall the trace has the teardown's SPTE changes
+	# and its flush, and every page table allocated was freed by then (TDP:
+	# pt_lifetimes; the 3-vCPU run above, so the other vCPUs were stopped
+	# first). Under mmu=shadow the shadow pages are zapped the same way.
+	teardown_case() {
+		local name=$1 hvt=$2 log=$3 db=${2%.hvt}.db row
+		rm -f "$db"
+		if ! grep -q '^hv: VM torn down' "$log" || ! build/hvtrace import "$hvt" "$db" >/dev/null 2>&1; then
+			echo "TEST hv.$name FAIL no 'hv: VM torn down' line or no trace to import (log $log)"
+			return
+		fi
+		row=$(sqlite3 -separator ' ' "$db" "WITH x AS (SELECT max(seq) AS s FROM events WHERE type = 15 AND a = 2)
+			SELECT (SELECT count(*) FROM events, x WHERE type = 1 AND seq > x.s),
+			       (SELECT count(*) FROM events, x WHERE type = 2 AND seq > x.s),
+			       (SELECT count(*) FROM events WHERE type = 1 AND reason = 12),
+			       (SELECT count(*) FROM pt_lifetimes WHERE free_seq IS NULL) FROM x")
+		read -r changes flushes teardown alive <<<"$row"
+		if [ "${changes:-0}" -gt 0 ] && [ "${flushes:-0}" -ge 1 ] && [ "${alive:-1}" = 0 ] &&
+		   { [ "$4" = shadow ] || [ "${teardown:-0}" -gt 0 ]; }; then
+			echo "TEST hv.$name PASS after the exit hypercall: $changes SPTE changes ($teardown teardown), $flushes flush(es); $alive TDP tables never freed"
+		else
+			echo "TEST hv.$name FAIL after the exit hypercall: $changes SPTE changes ($teardown teardown), $flushes flush(es); $alive TDP tables never freed (trace $hvt)"
+		fi
+	}
+	[ -f "$OUT/trace_smp/stress.hvt" ] &&
+		teardown_case teardown_smp "$OUT/trace_smp/stress.hvt" "$OUT/trace_smp.log" tdp
+	if run trace_shadow 0 '^run-qemu: trace: ' -g touch -m shadow; then
+		teardown_case teardown_shadow "$OUT/trace_shadow/touch.hvt" "$OUT/trace_shadow.log" shadow
+	fi
 	# Emulated MMIO (LAPIC, all-ones hole) leaves HVT_MMIO records.
 	if run trace_mmio 0 '^run-qemu: trace: ' -g build/hv/tguests/lapic.elf -s 2; then
 		n=$(build/hvtrace stats "$OUT/trace_mmio/lapic.hvt" 2>/dev/null | awk '$1 == "event" && $2 == "mmio" {print $3}')
