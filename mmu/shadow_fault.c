@@ -7,8 +7,10 @@
  *     |- top up the SP cache (seed 002)
  *     `- MMU lock for write:
  *          walk the shadow tables from the root along gva, creating and
- *          linking SPs (a gPT level -> its SP; below a guest huge page or
- *          with paging off -> direct SPs); re-check the gPTEs (W6);
+ *          linking SPs (a gPT level -> its SP, for a 32-bit guest the
+ *          quadrant of its 4-byte gPT; below a guest huge page or with
+ *          paging off -> direct SPs), re-checking the gPTEs (W6) before
+ *          each link;
  *          build the leaf: no W until the gPTE is dirty, no W on a frame
  *          that holds a shadowed gPT (I4) unless it can go unsync; a write
  *          that needs W there ------------------------> MMU_FAULT_EMULATE
@@ -98,8 +100,7 @@ static void prefetch_gptes(struct shadow_op *sop, struct sfault *sf, struct shad
 {
 	struct mmu_vm *vm = sop->op->vm;
 	int first = idx & ~(SHADOW_PREFETCH - 1);
-
-	struct gwalk_cpu rcpu;
+	struct gwalk_cpu rcpu;          /* how this SP's gPTEs read (its mode) */
 
 	if (vm->cfg.shadow_no_prefetch || !role_gpt(sp->role) || sp->unsync)
 		return;
@@ -144,10 +145,10 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 	bool write = sf->error & MMU_PF_WRITE;
 	int i;
 
+	struct gwalk_mem mem;            /* gPTE re-checks under the lock (W6) */
+
 	if (!sp || (sp->role & SR_INVALID))
 		return MMU_FAULT_RETRY;          /* hv reloads the root (mmu_shadow_load) */
-	struct gwalk_mem mem;
-
 	shadow_bind_locked_mem(&mem, vm);
 	for (int level = role_level(sp->role); level > PG_LEVEL_4K; level--) {
 		sp->write_flooding = 0;          /* used by a fault: not a data page (5.4) */

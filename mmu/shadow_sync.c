@@ -213,9 +213,9 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 
 	if (mode == GWALK_MODE_5LEVEL)
 		return E_NOTSUP;   /* 5-level guests: not yet (SHADOW.md 1) */
-	if (mode == GWALK_MODE_PAE && (rc = load_pdptrs(vcpu, cpu, pdptrs)))
-		return rc;
-	rc = shadow_ensure(vcpu);
+	rc = mode == GWALK_MODE_PAE ? load_pdptrs(vcpu, cpu, pdptrs) : 0;
+	if (!rc)
+		rc = shadow_ensure(vcpu);
 	if (!rc)
 		rc = shadow_topup(vcpu);
 	if (rc)

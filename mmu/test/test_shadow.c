@@ -682,6 +682,15 @@ static bool test_b32_fault_quadrants(void)
 		seen++;
 	}
 	EXPECT(seen == 2, "walk steps for 0x7fe000: %zu", seen);
+	/* SP records carry the role word: mode, 4-byte gPTEs, the quadrant. */
+	size_t quads = 0;
+	for (size_t k = 0; k < n; k++)
+		if (r[k].type == HVT_SP_EVENT && r[k].reason == HVT_SP_GET && r[k].d == 1 && r[k].level == 2) {
+			EXPECT((r[k].b & SR_4B) && role_mode((u32)r[k].b) == GWALK_MODE_32 && r[k].a == cr3 >> 12,
+			       "SP record b %#llx a %#llx", (unsigned long long)r[k].b, (unsigned long long)r[k].a);
+			quads |= 1u << role_quadrant((u32)r[k].b);
+		}
+	EXPECT(quads == 0xf, "created PD SPs for quarters %#zx, want all 4", quads);
 	/* A/D in the 4-byte gPTE; the neighbour gPTE untouched. */
 	EXPECT(wr(&g, 0x7fe000, 0xabcd) == 0 && *(u32 *)gpa_va(&g, 0x44ull << 12) == 0xabcd, "write");
 	u64 gpte = gget(&g, gpte_gpa(&g, cr3, 0x7fe000, 1, false));
