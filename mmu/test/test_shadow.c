@@ -207,40 +207,42 @@ static bool test_inject(enum gwalk_mode mode)
 }
 
 /* Write protection + emulated writes + flooding, unsync off. */
-static bool test_wrprot_emulate(void)
+static bool test_wrprot_emulate(enum gwalk_mode mode)
 {
 	struct sg g;
 	int rc;
 	EXPECT(sg_create(&g, true, false, true), "create");
+	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
+	/* The window must live in another gPT (flooding unshadows this one):
+	 * win is in the same 32-bit gPT as 0x400000, 0x800000 is not. */
+	gva_t win = mode == GWALK_MODE_32 ? 0x800000 : win;
 	map4k(&g, cr3, 0x400000, 0x20, GPTE_P | GPTE_RW);
-	u64 *pte = gpte_ptr(&g, cr3, 0x400000, 1, false);
-	gfn_t pt_gfn = ((u64)(pte - gpa_va(&g, 0)) * 8) >> 12;
-	/* The gPT is mapped at 0x600000, writable and dirty, so the guest can edit it. */
-	map4k(&g, cr3, 0x600000, pt_gfn, GPTE_P | GPTE_RW | GPTE_D | GPTE_A);
+	/* The gPT is mapped at win, writable and dirty, so the guest can edit it. */
+	gfn_t pt_gfn = map_window(&g, cr3, 0x400000, win);
 	*gpa_va(&g, 0x21 << 12) = 0xbeef;
 	EXPECT(load(&g, cr3) == 0, "load");
 	EXPECT(rd(&g, 0x400000, &rc) == 0 && rc == 0, "read");
-	rd(&g, 0x600000, &rc);
-	EXPECT(rc == 0 && !(leaf_spte(&g, 0x600000) & X86_W), "gPT frame mapped writable (I4)");
+	rd(&g, win, &rc);
+	EXPECT(rc == 0 && !(leaf_spte(&g, win) & X86_W), "gPT frame mapped writable (I4)");
 	/* Remap 0x400000 to frame 0x21 through the guest's own mapping: trapped + emulated. */
 	u64 before = stats(&g).emulated_writes;
-	EXPECT(wr(&g, 0x600000, (0x21ull << 12) | GPTE_P | GPTE_RW) == 0, "write gPTE");
+	EXPECT(wr(&g, win, (0x21ull << 12) | GPTE_P | GPTE_RW) == 0, "write gPTE");
 	EXPECT(stats(&g).emulated_writes == before + 1, "not emulated");
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "stale mapping after remap");
 	/* Flooding: the guest writes the frame like data, no fault in between. */
 	host_trace_reset();
 	for (int i = 0; i < 4; i++)
-		wr(&g, 0x600000 + 8 * 100, 0x1111 * (u64)i);
+		wr(&g, win + (u64)gsize(&g) * 100, 0x1111 * (u64)i);
 	EXPECT(count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0) == 1, "flood records %zu",
 	       count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0));
-	EXPECT(leaf_spte(&g, 0x600000) & X86_W, "frame still write-protected after flood");
+	EXPECT(leaf_spte(&g, win) & X86_W, "frame still write-protected after flood");
 	/* Re-shadowed by a walk, then unprotected (hv: a write it cannot emulate). */
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "read re-shadows");
 	EXPECT(mmu_shadow_unprotect(g.vcpu, (gpa_t)pt_gfn << 12) == 1, "unprotect zaps the SP");
 	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "after unprotect");
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "read after flood");
-	EXPECT(!(leaf_spte(&g, 0x600000) & X86_W), "re-shadowed gPT writable (I4)");
+	EXPECT(!(leaf_spte(&g, win) & X86_W), "re-shadowed gPT writable (I4)");
 	sg_destroy(&g);
 	return true;
 }
@@ -434,11 +436,12 @@ static bool test_paging_off_and_huge(void)
 
 
 /* Range zap and aging reach shadow leaves through the rmap (touch's hypercalls). */
-static bool test_zap_age(void)
+static bool test_zap_age(enum gwalk_mode mode)
 {
 	struct sg g;
 	int rc;
 	EXPECT(sg_create(&g, false, false, true), "create");
+	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
 	for (int i = 0; i < 16; i++) {
 		map4k(&g, cr3, 0x400000 + i * 4096ull, 0x60 + i, GPTE_P | GPTE_RW);
@@ -1189,13 +1192,13 @@ int main(void)
 	report("shadow.roles_hash", test_roles_hash());
 	report("shadow.fault_map", test_fault_map());
 	report("shadow.inject", test_inject(GWALK_MODE_4LEVEL));
-	report("shadow.wrprot_emulate_flood", test_wrprot_emulate());
+	report("shadow.wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_4LEVEL));
 	report("shadow.sync_table_seed000", test_sync_table(GWALK_MODE_4LEVEL));
 	report("shadow.sync_skip_wadd_variant", test_sync_skip_wadd_variant());
 	report("shadow.invlpg", test_invlpg(GWALK_MODE_4LEVEL));
 	report("shadow.cr3_root_cache", test_cr3_cache(GWALK_MODE_4LEVEL));
 	report("shadow.paging_off_2m", test_paging_off_and_huge());
-	report("shadow.zap_age_rmap", test_zap_age());
+	report("shadow.zap_age_rmap", test_zap_age(GWALK_MODE_4LEVEL));
 	report("shadow.check_catches_i4", test_check_catches());
 	/* PAE guests (8-byte gPTEs, PDPTE registers) */
 	report("shadow.pae_fault_2m", test_pae_fault());
@@ -1204,6 +1207,8 @@ int main(void)
 	report("shadow.pae_sync_table", test_sync_table(GWALK_MODE_PAE));
 	report("shadow.pae_invlpg", test_invlpg(GWALK_MODE_PAE));
 	report("shadow.pae_cr3_root_cache", test_cr3_cache(GWALK_MODE_PAE));
+	report("shadow.pae_wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_PAE));
+	report("shadow.pae_zap_age_rmap", test_zap_age(GWALK_MODE_PAE));
 	/* 32-bit guests (4-byte gPTEs, quadrants, 4 MiB pages) */
 	report("shadow.32bit_fault_quadrants", test_b32_fault_quadrants());
 	report("shadow.32bit_4m_pse36", test_b32_4m());
@@ -1212,6 +1217,8 @@ int main(void)
 	report("shadow.32bit_sync_table", test_sync_table(GWALK_MODE_32));
 	report("shadow.32bit_invlpg", test_invlpg(GWALK_MODE_32));
 	report("shadow.32bit_cr3_root_cache", test_cr3_cache(GWALK_MODE_32));
+	report("shadow.32bit_wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_32));
+	report("shadow.32bit_zap_age_rmap", test_zap_age(GWALK_MODE_32));
 	report("shadow.mode_switch", test_mode_switch());
 	report("shadow.check_catches_quadrant", test_check_catches_quadrant());
 	report("shadow.random_unsync", test_random(false, GWALK_MODE_4LEVEL));
