@@ -3,7 +3,8 @@
 #   TRACE_RING_SRCS   the freestanding ring code hv compiles in (paths from the root)
 #   build/hvtrace     the host tool: dump, import, stats, check, export, collect, synth
 #   check-trace       host tests (ring and decoder under ASan/UBSan), end-to-end
-#                     hvtrace tests on synthetic traces, bad input, collect, fuzz
+#                     hvtrace tests on synthetic traces, bad input, collect,
+#                     import (rows, plans, atomic replace, interruption), fuzz
 #   bench-trace       ring push cost, import speed
 
 TRACE_RING_SRCS := trace/ring.c
@@ -77,6 +78,7 @@ check-trace: $(TRACE_CHECK_BINS)
 	else echo "TEST trace.ring.freestanding PASS only env_cpu_relax is external"; fi
 	@$(TRACE_BUILD)/names_test
 	@bash trace/test/e2e.sh $(TOP)/$(TRACE_BUILD)/hvtrace-san $(TOP)/$(TRACE_BUILD)/producer $(TOP)/$(TRACE_BUILD)/e2e
+	@bash trace/test/import_test.sh $(TOP)/$(TRACE_BUILD)/hvtrace-san $(TOP)/$(TRACE_BUILD)/import
 	@bash trace/test/fuzz.sh "$(FUZZ_CC)" $(TRACE_BUILD) $(TRACE_FUZZ_SECONDS) $(TOP)/$(TRACE_BUILD)/hvtrace-san
 
 CHECKS += trace

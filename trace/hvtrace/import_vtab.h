@@ -8,7 +8,15 @@
 #include <sqlite3.h>
 #include "reader.h"
 
-/* Create temp.hvt_source over r (which must outlive db's use of it). */
-int hvt_source_register(sqlite3 *db, struct hvt_reader *r);
+/* What the table reads from, and what it saw while it was scanned. */
+struct hvt_source {
+	struct hvt_reader *r;
+	u64 rows;                        /* records returned */
+	u64 last_seq;                    /* seq of the last of them */
+	u64 rows_by_type[HVT_TYPE_MAX];  /* records of each type */
+};
+
+/* Create temp.hvt_source over src->r (src must outlive db's use of it). */
+int hvt_source_register(sqlite3 *db, struct hvt_source *src);
 
 #endif
