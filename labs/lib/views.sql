@@ -61,11 +61,16 @@ FROM events g WHERE g.type = 7 AND g.reason = 1 AND (g.b & (131072 | 16777216)) 
 -- paging-mode change gives the vCPU a new root, so a lookup follows it
 -- before any fault. RFLAGS.AC is not in the trace.
 CREATE TEMP VIEW walks AS
-WITH st AS (
-	SELECT seq, vcpu, level, reason, a AS gva, b AS gpte, d AS access, e AS ec,
+WITH ev AS (   -- read steps and shadow-page lookups, each with the vCPU's last lookup so far
+	SELECT seq, vcpu, type, level, reason, a, b, d, e,
+	       max(CASE WHEN type = 7 THEN seq END) OVER (PARTITION BY vcpu ORDER BY seq) AS get_seq
+	FROM events WHERE (type = 6 AND reason IN (0, 1)) OR (type = 7 AND reason = 1)
+),
+st AS (
+	SELECT seq, vcpu, level, reason, a AS gva, b AS gpte, d AS access, e AS ec, get_seq,
 	       CASE WHEN LAG(level) OVER w = level + 1 AND LAG(a) OVER w = a AND LAG(d) OVER w = d
 	                 AND LAG(reason) OVER w = 0 THEN 0 ELSE 1 END AS first
-	FROM events WHERE type = 6 AND reason IN (0, 1)
+	FROM ev WHERE type = 6
 	WINDOW w AS (PARTITION BY vcpu ORDER BY seq)
 ),
 numbered AS (
@@ -75,7 +80,7 @@ folded AS (
 	SELECT vcpu, walk_no, min(seq) AS seq, max(seq) AS last_seq, gva, access,
 	       max(level) AS root_level, min(level) AS last_level, max(reason) AS faulted,
 	       min((gpte >> 2) & 1) AS all_u, min((gpte >> 1) & 1) AS all_w,
-	       max(gpte < 0) AS any_xd, count(*) AS nsteps,
+	       max(gpte < 0) AS any_xd, count(*) AS nsteps, min(get_seq) AS get_seq,
 	       max(CASE WHEN level = 4 AND (gpte & 129) = 129 THEN 1
 	                WHEN level = 3 AND (gpte & 129) = 129 AND (gpte & 1073733632) != 0 THEN 1 -- 1G: bits 29..13
 	                WHEN level = 2 AND (gpte & 129) = 129 AND (gpte & 2088960) != 0 THEN 1    -- 2M: bits 20..13
@@ -100,5 +105,4 @@ SELECT f.seq,                 -- first read step of the walk
        r.b AS role            -- role word of the vCPU's last shadow-page lookup (NULL: none seen yet)
 FROM folded f
 JOIN events l ON l.seq = f.last_seq
-LEFT JOIN events r ON r.seq = (SELECT max(g.seq) FROM events g
-                               WHERE g.type = 7 AND g.reason = 1 AND g.vcpu = f.vcpu AND g.seq < f.seq);
+LEFT JOIN events r ON r.seq = f.get_seq;

@@ -6,18 +6,18 @@
 -- with NXE=1. Judged on the last walk inside each fixed fault.
 WITH m AS (
 	SELECT fe.b AS fseq, fe.seq AS end_seq, fe.vcpu, s.d AS spte, s.b AS sptep,
-	       (SELECT x.seq FROM events x WHERE +x.type = 6 AND x.reason = 0
+	       (SELECT x.seq FROM events x WHERE +x.type = 6 AND +x.reason = 0
 	          AND x.seq > fe.b AND x.seq < fe.seq
 	        ORDER BY x.level DESC, x.seq DESC LIMIT 1) AS wseq   -- the top step of the fault's last walk
 	FROM events fe   -- fault_end of a shadow fault (reason 2) that hv fixed (aux 1); b = its fault's seq
-	JOIN events s ON s.seq > fe.b AND s.seq < fe.seq AND +s.type = 1 AND s.reason = 1 AND s.level = 1
+	JOIN events s ON s.seq > fe.b AND s.seq < fe.seq AND +s.type = 1 AND +s.reason = 1 AND +s.level = 1
 	WHERE fe.type = 4 AND fe.reason = 2 AND fe.aux = 1
 ),
 j AS (   -- the rights that walk found (its read steps from wseq on), and the vCPU's controls
 	SELECT m.*,
-	       (SELECT min((x.b >> 2) & 1) FROM events x WHERE x.seq >= m.wseq AND x.seq < m.end_seq AND +x.type = 6 AND x.reason = 0) AS all_u,
-	       (SELECT min((x.b >> 1) & 1) FROM events x WHERE x.seq >= m.wseq AND x.seq < m.end_seq AND +x.type = 6 AND x.reason = 0) AS all_w,
-	       (SELECT max(x.b < 0) FROM events x WHERE x.seq >= m.wseq AND x.seq < m.end_seq AND +x.type = 6 AND x.reason = 0) AS any_xd,
+	       (SELECT min((x.b >> 2) & 1) FROM events x WHERE x.seq >= m.wseq AND x.seq < m.end_seq AND +x.type = 6 AND +x.reason = 0) AS all_u,
+	       (SELECT min((x.b >> 1) & 1) FROM events x WHERE x.seq >= m.wseq AND x.seq < m.end_seq AND +x.type = 6 AND +x.reason = 0) AS all_w,
+	       (SELECT max(x.b < 0) FROM events x WHERE x.seq >= m.wseq AND x.seq < m.end_seq AND +x.type = 6 AND +x.reason = 0) AS any_xd,
 	       (SELECT x.d FROM events x WHERE x.seq = m.wseq) AS access,
 	       (SELECT g.b FROM events g WHERE g.type = 7 AND g.reason = 1 AND g.vcpu = m.vcpu AND g.seq < m.fseq
 	        ORDER BY g.seq DESC LIMIT 1) AS role

@@ -16,13 +16,13 @@ WITH fx AS (   -- shadow faults (fault_end reason 2) hv fixed (aux 1) on a write
 wf AS (
 	SELECT f.seq AS fseq, f.addr AS gva, m.b AS sptep, m.c AS old, m.a AS gfn,
 	       (SELECT w.b FROM events w WHERE w.seq > f.seq AND w.seq < f.end_seq AND +w.type = 6
-	          AND w.reason = 0 AND w.level = 1 AND w.a = f.addr
+	          AND +w.reason = 0 AND +w.level = 1 AND +w.a = f.addr
 	        ORDER BY w.seq DESC LIMIT 1) AS gpte,
 	       (SELECT count(*) FROM events w WHERE w.seq > f.seq AND w.seq < f.end_seq AND +w.type = 6
-	          AND w.reason = 0 AND w.a = f.addr AND (w.b & 2) = 0) AS ro_levels,
+	          AND +w.reason = 0 AND +w.a = f.addr AND (w.b & 2) = 0) AS ro_levels,
 	       (SELECT max(x.seq) FROM events x WHERE x.type = 1 AND x.b = m.b AND x.seq < f.seq) AS last_change
 	FROM fx f
-	JOIN events m ON m.seq > f.seq AND m.seq < f.end_seq AND +m.type = 1 AND m.reason = 1 AND m.level = 1
+	JOIN events m ON m.seq > f.seq AND m.seq < f.end_seq AND +m.type = 1 AND +m.reason = 1 AND +m.level = 1
 ),
 bad AS (
 	SELECT wf.*, (SELECT min(s.seq) FROM events s WHERE s.type = 7 AND s.reason = 3
