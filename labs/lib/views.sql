@@ -59,7 +59,10 @@ FROM events g WHERE g.type = 7 AND g.reason = 1 AND (g.b & (131072 | 16777216)) 
 -- last shadow page the vCPU looked up before the walk (its role word,
 -- mmu/shadow_int.h: bit 19 NXE, 20 CR0.WP, 21 SMEP, 22 SMAP): every
 -- paging-mode change gives the vCPU a new root, so a lookup follows it
--- before any fault. RFLAGS.AC is not in the trace.
+-- before any fault. RFLAGS.AC is not in the trace. rsvd_shape knows the
+-- reserved bits of 4-level paging that do not depend on MAXPHYADDR (PS in a
+-- PML4E, the low address bits of a 1 GiB or 2 MiB page); XD with NXE=0 is
+-- left to the checks (they have the role).
 CREATE TEMP VIEW walks AS
 WITH ev AS (   -- read steps and shadow-page lookups, each with the vCPU's last lookup so far
 	SELECT seq, vcpu, type, level, reason, a, b, d, e,
