@@ -1,15 +1,12 @@
 /*
  * io.h: the x86 instructions a guest uses, as small inline functions
- * (port I/O, CPUID, MSRs, control registers, INVLPG).
+ * (port I/O and MSRs from klib/insn.h; CPUID, control registers, INVLPG).
  */
 #ifndef GUEST_IO_H
 #define GUEST_IO_H
 
 #include "include/hvlab/types.h"
-
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+#include "include/klib/insn.h"   /* port I/O, rdmsr/wrmsr, cpu_relax: shared with hv */
 
 struct cpuid_regs { u32 eax, ebx, ecx, edx; };
 
@@ -19,18 +16,6 @@ static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
 	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
 			 : "a"(leaf), "c"(subleaf));
 	return r;
-}
-
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-	__asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
 }
 
 #define MSR_EFER   0xC0000080u
@@ -57,7 +42,6 @@ static inline void invlpg(gva_t gva)
 	__asm__ volatile("invlpg (%0)" :: "r"(gva) : "memory");
 }
 
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 static inline __attribute__((noreturn)) void cpu_halt_forever(void)
 {

@@ -1,11 +1,13 @@
 /*
  * x86.h: thin inline wrappers around the x86-64 instructions hv uses
- * (port I/O, MSRs, control registers, CPUID, TSC). No policy here.
+ * (port I/O and MSRs from klib/insn.h; control registers, CPUID, TSC).
+ * No policy here.
  */
 #ifndef HV_CORE_X86_H
 #define HV_CORE_X86_H
 
 #include "include/hvlab/types.h"
+#include "include/klib/insn.h"   /* port I/O, rdmsr/wrmsr, cpu_relax: shared with the guests */
 
 #define MSR_EFER          0xc0000080u
 #define MSR_GS_BASE       0xc0000101u
@@ -20,25 +22,6 @@
 #define CR0_NE  BIT(5)
 #define CR0_WP  BIT(16)
 #define CR0_PG  BIT(31)
-
-static inline void outb(u16 port, u8 v)  { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void outl(u16 port, u32 v) { __asm__ volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8  inb(u16 port) { u8 v;  __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline u16 inw(u16 port) { u16 v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-static inline u32 inl(u16 port) { u32 v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-static inline u64 rdmsr(u32 msr)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-	__asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
-}
 
 static inline void cpuid(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {
@@ -59,7 +42,6 @@ static inline u64 read_cr3(void) { u64 v; __asm__ volatile("mov %%cr3, %0" : "=r
 static inline u64 read_cr4(void) { u64 v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
 static inline void write_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
 
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline _Noreturn void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
 

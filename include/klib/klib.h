@@ -8,6 +8,8 @@
  *   string.c  memset memcpy memmove memcmp strlen strncmp
  *   format.c  vsnprintf snprintf
  *   number.c  parse_u64
+ *
+ * Beside it: uart.h (the serial console's UART) and insn.h (port I/O, MSRs, PAUSE).
  */
 #ifndef KLIB_KLIB_H
 #define KLIB_KLIB_H
