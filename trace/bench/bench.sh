@@ -3,7 +3,9 @@
 #   ring push cost (ring_bench); import speed of hvtrace on a synthetic trace
 #   and the same over a bare SQLite insert loop (sqlite_limit), median of 3.
 # events/s = records in the file / wall seconds of the whole `hvtrace import`
-# process (open, load, every index build, commit, rename).
+# process (open, load, every index build, commit, rename); per CPU second =
+# the same records / its user + system CPU seconds (all its threads), which
+# other load on the machine moves much less than the wall time.
 set -u
 B=$1; W=$B/trace/bench; mkdir -p "$W"
 N=${TRACE_BENCH_EVENTS:-2000000}
@@ -12,20 +14,26 @@ RUNS=3
 "$B/hvtrace" synth --events "$N" --seed 11 --out "$W/b.hvt" || exit 1
 recs=$(( ($(stat -c %s "$W/b.hvt") - 1024) / 64 ))   # records in the file, not the asked N
 load0=$(cut -d' ' -f1 /proc/loadavg)
-imports=(); limits=()
+imports=(); cpus=(); limits=()
 for i in $(seq $RUNS); do
 	rm -f "$W/b.db"
-	t0=$(date +%s.%N)
-	"$B/hvtrace" import "$W/b.hvt" "$W/b.db" >/dev/null || exit 1
-	t1=$(date +%s.%N)
-	imports+=("$(python3 -c "print(round($recs / ($t1 - $t0)))")")
+	# wall and CPU seconds of one import process
+	read -r wall cpu < <(python3 -c '
+import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(time.monotonic() - t, r.ru_utime + r.ru_stime)' "$B/hvtrace" import "$W/b.hvt" "$W/b.db") || exit 1
+	imports+=("$(python3 -c "print(round($recs / $wall))")")
+	cpus+=("$(python3 -c "print(round($recs / $cpu))")")
 	limits+=("$("$B/trace/sqlite_limit" "$W/b.hvt" "$W/l.db" | awk '{print int($3)}')")
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 imp=$(median "${imports[@]}"); lim=$(median "${limits[@]}")
 echo "BENCH trace.import_events_per_s $imp events/s"
 echo "BENCH trace.import_over_sqlite_limit $(python3 -c "print(round($imp / $lim, 2))") ratio"
-echo "# $recs events, median of $RUNS (import runs: ${imports[*]}); bare insert loop (one prepared"
+echo "BENCH trace.import_events_per_cpu_s $(median "${cpus[@]}") events/s"
+echo "# $recs events, median of $RUNS (import runs: ${imports[*]}; per CPU second: ${cpus[*]}); bare insert loop (one prepared"
 echo "# single-row INSERT, one transaction, no index): $lim rows/s (runs: ${limits[*]});" \
      "load average $load0 -> $(cut -d' ' -f1 /proc/loadavg) on $(nproc) cores"
 rm -f "$W/b.hvt" "$W/b.db" "$W/l.db"
