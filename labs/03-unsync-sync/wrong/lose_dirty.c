@@ -36,8 +36,8 @@ void shadow_sync_leaf(struct shadow_op *sop, struct shadow_page *sp, int i,
 	/* A set: synchronizing is not a prefetch (seed 000, second pitfall);
 	 * D kept if the SPTE stays writable. */
 	new_spte = shadow_make_leaf(vm, slot, gfn, spte_acc, true, false);
-	/* WRONG: D of the old SPTE not carried over */
-	(void)old;
+	(void)f;
+	(void)old;                                /* WRONG: D of the old SPTE not carried over */
 	before = sop->op->writes;
 	shadow_set_leaf(sop, sp, i, gfn, acc, new_spte, HVT_SR_SYNC);
 	sop->svm->stats.sync_writes += sop->op->writes - before;
