@@ -27,7 +27,7 @@ HV_CORE_SRCS := hv/core/main.c hv/core/console.c \
                 hv/core/guestmem.c hv/core/vcpu.c hv/core/request.c hv/core/exit.c \
                 hv/core/io.c hv/core/msr.c hv/core/cr.c hv/core/mmio.c hv/core/emulate.c \
                 hv/core/vlapic.c hv/core/hypercall.c hv/core/env.c hv/core/trace.c \
-                hv/core/trace_port.c hv/core/tsc.c hv/core/shadow_exit.c
+                hv/core/trace_port.c hv/core/tsc.c hv/core/shadow_exit.c hv/core/poweroff.c
 HV_SVM_SRCS  := hv/svm/svm.c hv/svm/svm_cpu.c hv/svm/vmcb_init.c hv/svm/svm_exit.c \
                 hv/svm/svm_entry.S
 HV_VMX_SRCS  :=

@@ -8,6 +8,9 @@
 #include "hv/core/vcpu.h"
 
 void exit_io(struct vcpu *v, struct exit_info *e);          /* io.c */
+/* An OUT to isa-debug-exit (0xf4..0xf7) or the Bochs shutdown port
+ * (0x8900): true if port is one of them (the VM may be stopping). */
+bool poweroff_port_write(struct vcpu *v, u16 port, u32 value);  /* poweroff.c */
 void exit_npf(struct vcpu *v, struct exit_info *e);         /* mmio.c */
 void exit_hypercall(struct vcpu *v, struct exit_info *e);   /* hypercall.c */
 void exit_msr(struct vcpu *v, struct exit_info *e);         /* msr.c */

@@ -1,7 +1,8 @@
 /*
  * io.c: guest port I/O that reaches hv. The backend's I/O permission map
- * passes the platform's serial port (0x3f8-0x3ff), isa-debug-exit (0xf4)
- * and fw_cfg (0x510-0x511) straight through; every other port exits here.
+ * passes the platform's serial port (0x3f8-0x3ff) and fw_cfg (0x510-0x511)
+ * straight through; every other port exits here. Writes to the power-off
+ * ports (isa-debug-exit 0xf4, Bochs 0x8900) end the VM (poweroff.c).
  * hv emulates no device on ports: reads return all ones, writes are
  * dropped, and each port is reported on the console the first time.
  * String I/O (INS/OUTS, with REP) is performed element by element: INS
@@ -58,6 +59,12 @@ void exit_io(struct vcpu *v, struct exit_info *e)
 	u16 port = e->u.io.port;
 	u8 size = e->u.io.size;
 
+	if (!e->u.io.in && !e->u.io.string &&
+	    poweroff_port_write(v, port, (u32)(v->regs.rax & (size == 4 ? 0xffffffffull :
+							       size == 2 ? 0xffffull : 0xffull)))) {
+		skip_insn(v, e, 1);
+		return;
+	}
 	if (first_use(v->vm, port))
 		printk("hv: vCPU %d: %s%s port 0x%x (%u bytes) at rip 0x%lx: no device, %s\n",
 		       v->id, e->u.io.string ? "string " : "", e->u.io.in ? "read from" : "write to",

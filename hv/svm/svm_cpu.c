@@ -36,9 +36,10 @@ static void read_caps(void)
 	svm_caps.huge_1g = d & BIT(26);
 }
 
-/* Ports passed through to the platform: COM1, isa-debug-exit, fw_cfg. */
+/* Ports passed through to the platform: COM1, fw_cfg. isa-debug-exit
+ * (0xf4) is intercepted: it ends the VM, not QEMU (hv/core/poweroff.c). */
 static const struct { u16 first, last; } passthrough_ports[] = {
-	{ 0x3f8, 0x3ff }, { 0xf4, 0xf7 }, { 0x510, 0x511 },
+	{ 0x3f8, 0x3ff }, { 0x510, 0x511 },
 };
 
 /* MSRs the hardware switches through the VMCB (VMRUN or VMLOAD/VMSAVE):

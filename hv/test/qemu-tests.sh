@@ -70,6 +70,11 @@ run stress3_check 0 '^hv: mmu_check: every MMU invariant holds' -T -g stress -s 
 # all-ones MMIO, ports without a device.
 run hang 112 'the guest can never continue' -T -g build/hv/tguests/hang.elf -s 2
 run cr4 0 '^TEST cr4_vmxe_gp PASS' -T -g build/hv/tguests/cr4.elf
+# The power-off ports used directly (hv/core/poweroff.c): the VM ends with
+# the guest's code and is torn down; isa-debug-exit no longer ends QEMU.
+run poweroff_debug 7 '^hv: VM torn down' -T -g build/hv/tguests/poweroff.elf -a "how=debug code=7"
+run poweroff_debug200 112 '^hv: guest asked to exit with code 200 through isa-debug-exit' -T -g build/hv/tguests/poweroff.elf -a "how=debug code=200"
+run poweroff_bochs 0 '^hv: guest exit with code 0 through the Bochs shutdown port' -T -g build/hv/tguests/poweroff.elf -a how=bochs
 run lapic_ipi 0 '^TEST lapic_ipi_cpu2 PASS' -T -g build/hv/tguests/lapic.elf -s 3
 
 # The trace: hv's rings in QEMU's shared RAM file, copied out by hvtrace

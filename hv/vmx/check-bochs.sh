@@ -35,6 +35,8 @@ SCENARIOS=(
 	"memslot|memslot|mmu=tdp||1|0|TEST memslot_final_delete_11 PASS"
 	"smp|smp|mmu=tdp vcpus=2||2|0|TEST smp_cpu1 PASS"
 	"kick|@kick|mmu=tdp vcpus=2||2|5|hv: exit status 5"
+	"poweroff|../hv/tguests/poweroff|mmu=tdp how=debug code=7||1|7|hv: VM torn down"
+	"poweroff_bochs|../hv/tguests/poweroff|mmu=tdp how=bochs||1|0|through the Bochs shutdown port"
 	"hello_shadow|hello|mmu=shadow||1|0|hello from the guest"
 	"exit3_shadow|exit3|mmu=shadow||1|3|exiting with code 3"
 	"permfault_shadow|permfault|mmu=shadow||1|0|TEST pf_ad_after_write PASS"

@@ -56,7 +56,8 @@ CHECKS  += hv-bochs
 BENCHES += hv-bochs
 endif
 
-check-hv-bochs: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_BOCHS_GUESTS)) $(BUILD)/hvtrace
+check-hv-bochs: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_BOCHS_GUESTS)) $(BUILD)/hvtrace \
+		$(BUILD)/hv/tguests/poweroff.elf
 	@FREE_CC="$(FREE_CC)" FREE_CFLAGS="$(FREE_CFLAGS)" GUEST_LIB_OBJS="$(GUEST_LIB_OBJS)" \
 		bash hv/vmx/check-bochs.sh $(BUILD)/hv.elf $(BUILD)/guests
 
