@@ -65,20 +65,6 @@ static bool writable_at_start(u64 i) { return start_flags(i) & PTE_W; }
 
 static u64 rd(gva_t g) { return *(volatile u64 *)g; }
 
-/* Wait (bounded) until a trace collector drains hv's rings: before that,
- * hv drops records that do not fit, and the lab grades the whole run. */
-static void wait_collector(void)
-{
-	if (!guest_hv() || !guest_arg("trace_key"))
-		return;
-	for (u64 i = 0; i < 200000000ull; i++) {
-		if (i % 1000000 == 0 && hc_info(HC_INFO_TRACE_ATTACHED) == 1)
-			return;
-		__asm__ volatile("pause");
-	}
-	printf("labsync: no trace collector attached; going on\n");
-}
-
 static void marker(const char *label)
 {
 	if (guest_hv())
@@ -204,7 +190,8 @@ int main(void)
 	npages = guest_arg_u64("pages", 64);
 	if (npages < 4 || npages > MAX_PAGES)
 		npages = 64;
-	wait_collector();
+	if (guest_arg("trace_key") && guest_hv() && !hc_wait_trace_collector())
+		printf("labsync: no trace collector attached; going on\n");
 	if (!CHECK("labsync_setup", setup_table()))
 		return check_exit_code();
 	for (u64 r = 0; r < rounds; r++) {

@@ -28,32 +28,6 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-static void spin_cycles(u64 cycles)
-{
-	for (u64 end = rdtsc() + cycles; rdtsc() < end;)
-		__asm__ volatile("pause");
-}
-
-/*
- * Wait (at most about 30e9 TSC cycles) for the trace collector. Each poll
- * is a hypercall exit, i.e. trace records of its own, so polls are ~20e6
- * cycles apart: far fewer records than a ring holds.
- */
-static bool wait_collector(void)
-{
-	u64 t0 = rdtsc();
-
-	for (int i = 0; i < 1500; i++) {
-		if (hc_info(HC_INFO_TRACE_ATTACHED) == 1) {
-			printf("zaploop: trace collector attached after %lu Mcycles\n",
-			       (rdtsc() - t0) / 1000000);
-			return true;
-		}
-		spin_cycles(20000000);
-	}
-	return false;
-}
-
 /* One round: write, read back (returns bad reads), zap. */
 static u64 round_once(gpa_t base, u64 pages, u64 round)
 {
@@ -93,7 +67,7 @@ int main(void)
 	if (guest_hv())
 		CHECK_EQ("zaploop_dirty_log", hc_dirty_log_enable(0, true), 0);
 	if (guest_hv() && guest_arg("trace_key"))
-		CHECK("zaploop_collector", wait_collector());
+		CHECK("zaploop_collector", hc_wait_trace_collector());
 	u64 bad = 0, t0 = rdtsc();
 	for (u64 r = 0, t = t0; r < rounds; r++) {
 		bad += round_once(base, pages, r);
