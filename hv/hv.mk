@@ -27,7 +27,8 @@ HV_CORE_SRCS := hv/core/main.c hv/core/console.c \
                 hv/core/guestmem.c hv/core/vcpu.c hv/core/request.c hv/core/exit.c \
                 hv/core/io.c hv/core/msr.c hv/core/cr.c hv/core/mmio.c hv/core/emulate.c \
                 hv/core/vlapic.c hv/core/hypercall.c hv/core/env.c hv/core/trace.c \
-                hv/core/trace_port.c hv/core/tsc.c hv/core/shadow_exit.c hv/core/poweroff.c
+                hv/core/trace_port.c hv/core/tsc.c hv/core/shadow_exit.c hv/core/poweroff.c \
+                hv/core/fault_loop.c
 HV_SVM_SRCS  := hv/svm/svm.c hv/svm/svm_cpu.c hv/svm/vmcb_init.c hv/svm/svm_exit.c \
                 hv/svm/svm_entry.S
 HV_VMX_SRCS  :=
@@ -156,3 +157,39 @@ check-paging32: $(BUILD)/hv.elf $(BUILD)/guests/paging32.elf $(BUILD)/hvtrace
 
 .PHONY: check-paging32
 # ---- end of the 32-bit / PAE guests block -----------------------------------
+
+# ---- a fault the MMU "fixes" forever (issues #4/#7) -------------------------
+# check-hv-livelock: hv built with ONE deliberately wrong MMU file (as the
+# labs build it, labs/grade.sh) must end such a run at once, status 112, with
+# "the MMU keeps fixing a fault the CPU keeps raising" (hv/core/fault_loop.c):
+#   shadow  hv/test/livelock/gwalk_perm_no_smep.c for mmu/gwalk_perm.c
+#           (SMEP not applied: lab 02's smep_ignored), guest pmatrix
+#   tdp     hv/test/livelock/tdp_hole_spurious.c for mmu/tdp_hole.c (an
+#           all-ones hole fault called spurious), guest labhole
+# and the reference build runs the same guests to the end (no false alarm).
+# hv/test/livelock-check.sh, ~20 s.
+HV_LIVELOCK_CASES := shadow:mmu/gwalk_perm.c:hv/test/livelock/gwalk_perm_no_smep.c \
+                     tdp:mmu/tdp_hole.c:hv/test/livelock/tdp_hole_spurious.c
+
+# hv_livelock_build NAME REPLACED WRONG: build/hv/livelock/NAME/hv.elf
+define hv_livelock_build
+$(HV_BUILD)/livelock/$(1)/wrong.o: $(3) $(2)
+	@mkdir -p $$(@D)
+	$$(FREE_CC) $$(HV_CFLAGS) -c $$< -o $$@
+$(HV_BUILD)/livelock/$(1)/hv64.elf: $(filter-out $(HV_BUILD)/obj/$(2).o,$(HV_OBJS)) \
+		$(HV_BUILD)/livelock/$(1)/wrong.o hv/linker.ld
+	ld -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+		-T hv/linker.ld -o $$@ $$(filter %.o,$$^)
+$(HV_BUILD)/livelock/$(1)/hv.elf: $(HV_BUILD)/livelock/$(1)/hv64.elf
+	objcopy -O elf32-i386 $$< $$@
+endef
+$(foreach c,$(HV_LIVELOCK_CASES),$(eval $(call hv_livelock_build,$(word 1,$(subst :, ,$(c))),$(word 2,$(subst :, ,$(c))),$(word 3,$(subst :, ,$(c))))))
+HV_LIVELOCK_ELFS := $(foreach c,$(HV_LIVELOCK_CASES),$(HV_BUILD)/livelock/$(word 1,$(subst :, ,$(c)))/hv.elf)
+
+CHECKS += hv-livelock
+check-hv-livelock: $(BUILD)/hv.elf $(HV_LIVELOCK_ELFS) $(BUILD)/guests/pmatrix.elf \
+		$(BUILD)/guests/labhole.elf $(BUILD)/hvtrace
+	@bash hv/test/livelock-check.sh
+
+.PHONY: check-hv-livelock
+# ---- end of the livelock block ----------------------------------------------

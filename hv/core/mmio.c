@@ -4,7 +4,9 @@
  *
  *   gpa in the LAPIC page (0xfee00000)?  -> emulate the local APIC
  *   else mmu_tdp_page_fault():
- *     FIXED / SPURIOUS / RETRY           -> re-enter the guest
+ *     FIXED / SPURIOUS / RETRY           -> re-enter the guest (the same fault
+ *                                           "fixed" 10 000 times in a row
+ *                                           stops the VM: fault_loop.c)
  *     MMIO, kind ALLONES                 -> emulate: reads 0xff.., writes dropped
  *     MMIO, kind READONLY                -> emulate: reads from RAM, writes dropped
  *     MMIO, kind UNBACKED                -> stop the VM: "guest touched unbacked gpa"
@@ -14,6 +16,7 @@
  */
 #include "hv/core/emulate.h"
 #include "hv/core/exit.h"
+#include "hv/core/fault_loop.h"
 #include "hv/core/guestmem.h"
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
@@ -71,14 +74,20 @@ void exit_npf(struct vcpu *v, struct exit_info *e)
 {
 	gpa_t gpa = e->u.npf.gpa;
 	struct mmu_mmio mmio;
+	enum mmu_fault_result r;
 
 	if (gpa >= LAPIC_GPA && gpa < LAPIC_GPA + LAPIC_SIZE) {
 		emulate(v, gpa, &lapic_ops, HVT_MMIO_LAPIC);
 		return;
 	}
-	switch (mmu_tdp_page_fault(v->mmu, gpa, e->u.npf.error, v->regs.rip, &mmio)) {
+	r = mmu_tdp_page_fault(v->mmu, gpa, e->u.npf.error, v->regs.rip, &mmio);
+	switch (r) {
 	case MMU_FAULT_FIXED:
 	case MMU_FAULT_SPURIOUS:
+		/* Fixed, yet the same fault again and again: the SPTE does not
+		 * allow the access; fault_loop.c stops such a VM. */
+		fault_loop_check(v, EXIT_NPF, gpa, e->u.npf.error, r == MMU_FAULT_SPURIOUS, 0);
+		return;
 	case MMU_FAULT_RETRY:
 		return;
 	case MMU_FAULT_MMIO:

@@ -28,6 +28,7 @@
  */
 #include "hv/core/emulate.h"
 #include "hv/core/exit.h"
+#include "hv/core/fault_loop.h"
 #include "hv/core/guestmem.h"
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
@@ -46,6 +47,7 @@
 struct shadow_cpu {
 	bool loaded;          /* a root was loaded (first entry done) */
 	u64  efer;            /* guest EFER at the last load: NXE changes the role */
+	hpa_t root;           /* the shadow root it runs on (for fault_loop.c's report) */
 };
 static struct shadow_cpu shadow_cpus[HVT_MAX_CPUS];
 
@@ -92,6 +94,7 @@ static bool shadow_reload(struct vcpu *v)
 	v->vm->ops->set_shadow_cr3(v, root);
 	shadow_cpus[v->id].loaded = true;
 	shadow_cpus[v->id].efer = cpu.efer;
+	shadow_cpus[v->id].root = root;
 	return true;
 }
 
@@ -293,6 +296,7 @@ void exit_shadow_pf(struct vcpu *v, struct exit_info *e)
 {
 	struct mmu_shadow_fault out = {0};
 	struct gwalk_cpu cpu;
+	enum mmu_fault_result r;
 
 	guest_paging_state(v, &cpu);
 	/* EFER is written without a CR exit (msr.c): a new NXE is a new role.
@@ -301,9 +305,14 @@ void exit_shadow_pf(struct vcpu *v, struct exit_info *e)
 		shadow_reload(v);
 		return;
 	}
-	switch (mmu_shadow_page_fault(v->mmu, &cpu, e->u.pf.gva, e->u.pf.error, v->regs.rip, &out)) {
+	r = mmu_shadow_page_fault(v->mmu, &cpu, e->u.pf.gva, e->u.pf.error, v->regs.rip, &out);
+	switch (r) {
 	case MMU_FAULT_FIXED:
 	case MMU_FAULT_SPURIOUS:
+		/* A walker rule too lax (lab 02) "fixes" with an SPTE the CPU
+		 * refuses: the same #PF forever. fault_loop.c ends that run. */
+		fault_loop_check(v, EXIT_PF, e->u.pf.gva, e->u.pf.error, r == MMU_FAULT_SPURIOUS,
+				 shadow_cpus[v->id].root);
 		return;
 	case MMU_FAULT_RETRY:
 		return;                             /* the guest faults again if it must */
