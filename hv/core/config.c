@@ -67,9 +67,12 @@ static void parse_word(const char *w, size_t n, struct boot_config *cfg)
 			bad_option(w, n, "shadow_sync=wrong is the only choice (seed 000 lab)");
 		cfg->shadow_flags |= SHADOW_CFG_SKIP_WADD;
 	} else if (word_is(w, n, "hv_selftest=")) {
-		if (n != 17 || strncmp(w + 12, "panic", 5))
-			bad_option(w, n, "the only self test is hv_selftest=panic");
-		cfg->selftest_panic = true;
+		if (n == 17 && !strncmp(w + 12, "panic", 5))
+			cfg->selftest_panic = true;
+		else if (n == 18 && !strncmp(w + 12, "nostop", 6))
+			cfg->selftest_nostop = true;
+		else
+			bad_option(w, n, "the self tests are hv_selftest=panic and hv_selftest=nostop");
 	} else if (word_is(w, n, "trace=")) {
 		cfg->trace_on = strncmp(w + 6, "off", 3) != 0;
 		cfg->trace_lossy = strncmp(w + 6, "lossy", 5) == 0;

@@ -20,6 +20,8 @@
  *                       that only gain write access), for the lab
  *   hv_selftest=panic   panic on purpose in the guest's first hypercall exit,
  *                       to check the fatal path (hv/test/qemu-tests.sh)
+ *   hv_selftest=nostop  the APs' vCPUs never report that they stopped, to
+ *                       check that the end of the run is bounded (vm.c)
  */
 #ifndef HV_CORE_CONFIG_H
 #define HV_CORE_CONFIG_H
@@ -35,6 +37,7 @@ struct boot_config {
 	u64  trace_key;
 	bool trace_on, trace_lossy;
 	bool selftest_panic;            /* hv_selftest=panic */
+	bool selftest_nostop;           /* hv_selftest=nostop */
 	bool mmu_check;                 /* mmu_check=1 */
 	u32  shadow_flags;              /* SHADOW_CFG_*: shadow_unsync=0, shadow_prefetch=0,
 	                                   shadow_sync=wrong (mmu/mmu.h mmu_config) */

@@ -188,6 +188,10 @@ void vcpu_run_loop(struct vcpu *v)
 		exit_handle(v, &e);
 		v->cur_exit = NULL;
 	}
+	/* hv_selftest=nostop: an AP that never reports its stop, as one stuck
+	 * in guest mode would not; vm_finish must still end the run. */
+	if (v->vm->selftest_nostop && v->id != 0)
+		return;
 	/* Outside guest mode for good: this CPU emits no more records and no
 	 * longer walks the MMU's tables, so vm_finish may tear them down. */
 	__atomic_store_n(&v->stopped, 1, __ATOMIC_RELEASE);

@@ -97,6 +97,7 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 	vm->mem_bytes = cfg->mem_mib << 20;
 	vm->trace_key = cfg->trace_key;
 	vm->selftest_panic = cfg->selftest_panic;
+	vm->selftest_nostop = cfg->selftest_nostop;
 	vm->mmu_check = cfg->mmu_check;
 	vm->shadow_flags = cfg->shadow_flags;
 	vm_create_mmu(vm);

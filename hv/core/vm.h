@@ -23,6 +23,7 @@ struct vm {
 	const char *trace_opt;         /* trace= value, NULL if none */
 	u64 trace_key;                 /* trace_key=, 0 if none */
 	bool selftest_panic;           /* hv_selftest=panic (exit.c) */
+	bool selftest_nostop;          /* hv_selftest=nostop (vcpu.c, vm_finish) */
 	bool mmu_check;                /* mmu_check=1 (vendor_select.c, vm_finish) */
 	u32  shadow_flags;             /* SHADOW_CFG_* (config.h), into the MMU config */
 	volatile u32 nr_stuck;         /* vCPUs waiting for SIPI or halted (vcpu.c) */

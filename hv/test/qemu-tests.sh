@@ -72,6 +72,10 @@ run hang 112 'the guest can never continue' -T -g build/hv/tguests/hang.elf -s 2
 run cr4 0 '^TEST cr4_vmxe_gp PASS' -T -g build/hv/tguests/cr4.elf
 # The power-off ports used directly (hv/core/poweroff.c): the VM ends with
 # the guest's code and is torn down; isa-debug-exit no longer ends QEMU.
+# A vCPU that never stops (hv_selftest=nostop: the APs never report it):
+# the end of the run is bounded, names the vCPU, skips the teardown and
+# still ends with the guest's status.
+run nostop 0 '^hv: VM not torn down: vCPU mask 0x2' -T -g smp -s 2 -a hv_selftest=nostop
 run poweroff_debug 7 '^hv: VM torn down' -T -g build/hv/tguests/poweroff.elf -a "how=debug code=7"
 run poweroff_debug200 112 '^hv: guest asked to exit with code 200 through isa-debug-exit' -T -g build/hv/tguests/poweroff.elf -a "how=debug code=200"
 run poweroff_bochs 0 '^hv: guest exit with code 0 through the Bochs shutdown port' -T -g build/hv/tguests/poweroff.elf -a how=bochs
