@@ -7,8 +7,8 @@
  * (INSERT ... SELECT from the virtual table of import_vtab.c, in rowid =
  * seq order, one batch of the file in memory at a time); the indexes that
  * grow by appends during the load exist before it, the others are built
- * after it by sorting (S4), the sorter allowed a second thread and bounded
- * memory. Then one line of planner statistics (plan()).
+ * after it by sorting (S4), in bounded memory, on this one thread. Then one
+ * line of planner statistics (plan()).
  *
  * All or nothing (S5): the database is built as DB.tmp.PID in DB's
  * directory and renamed onto DB at the end, so a reader of DB sees the old
@@ -135,10 +135,18 @@ static int build(sqlite3 *db, struct hvt_reader *r, const char *path)
 	/* secure_delete (on in Debian's libsqlite3) zeroes every cell that
 	 * b-tree balancing moves: nothing secret is deleted in a fresh file.
 	 * 16 KiB pages: fewer page splits and page reads for the same rows
-	 * (callgrind, 300K events: 4 KiB pages cost 1% more instructions). */
+	 * (callgrind, 300K events: 4 KiB pages cost 1% more instructions).
+	 * A 4 MiB page cache for the load: rows and the fault_end keys arrive
+	 * at the right edge of their b-trees, so only those paths stay hot;
+	 * 64 MiB gave the same instruction count and 60 MiB more peak memory.
+	 * threads=0: no sorter helper threads (schema.sql's after-load indexes).
+	 * With two they cost 10% more instructions (300K events: 2706M ->
+	 * 3006M) and on this shared 2-core machine the wall time rose too,
+	 * waiting for helpers that other processes kept off the CPU (2M events
+	 * at load 4.7, five runs each: 2.09-2.82 s alone, 2.71-3.52 s with). */
 	if (exec(db, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536; "
-		     "PRAGMA temp_store=FILE; PRAGMA threads=2; "
+		     "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-4096; "
+		     "PRAGMA temp_store=FILE; PRAGMA threads=0; "
 		     "PRAGMA secure_delete=OFF; BEGIN") ||
 	    run_schema(db, 0))
 		return -1;
@@ -149,10 +157,11 @@ static int build(sqlite3 *db, struct hvt_reader *r, const char *path)
 	if (hvt_import_meta(db, &r->hdr, path, r->index))
 		return hvt_error("import", "sqlite meta: %s", sqlite3_errmsg(db)), -1;
 	/* Memory flat in trace length: each CREATE INDEX sorter keeps up to
-	 * cache_size bytes per thread in memory and spills the rest to temporary
-	 * files (temp_store=FILE: with MEMORY the spill files were heap too, and
-	 * 10M events took 217 MiB against 98 MiB for 2M). 16 MiB for the builds:
-	 * 2M / 6M / 10M events peak at 81 / 122 / 121 MiB. */
+	 * cache_size bytes in memory and spills the rest to temporary files
+	 * (temp_store=FILE: with MEMORY the spill files were heap too, and 10M
+	 * events took 217 MiB against 98 MiB for 2M). 16 MiB for the builds
+	 * (64 MiB: same instructions, 80 MiB more peak memory; 4 MiB: 4% more
+	 * instructions merging more spill files). */
 	return exec(db, "PRAGMA cache_size=-16384") || run_schema(db, 1) || plan(db, &src) ||
 	       exec(db, "DROP TABLE temp.hvt_source; COMMIT") ? -1 : 0;
 }
