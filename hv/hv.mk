@@ -166,8 +166,9 @@ check-paging32: $(BUILD)/hv.elf $(BUILD)/guests/paging32.elf $(BUILD)/hvtrace
 #           (SMEP not applied: lab 02's smep_ignored), guest pmatrix
 #   tdp     hv/test/livelock/tdp_hole_spurious.c for mmu/tdp_hole.c (an
 #           all-ones hole fault called spurious), guest labhole
-# and the reference build runs the same guests to the end (no false alarm).
-# hv/test/livelock-check.sh, ~20 s.
+# under QEMU (SVM: shadow, NPT) and Bochs (VMX: shadow, EPT); the reference
+# build runs the same guests to the end (no false alarm).
+# hv/test/livelock-check.sh, ~20 s (the two Bochs runs ~5 s each).
 HV_LIVELOCK_CASES := shadow:mmu/gwalk_perm.c:hv/test/livelock/gwalk_perm_no_smep.c \
                      tdp:mmu/tdp_hole.c:hv/test/livelock/tdp_hole_spurious.c
 

@@ -68,13 +68,16 @@ struct fault_streak {
 };
 static struct fault_streak streaks[HVT_MAX_CPUS];
 
-/* Error-code bits (MMU_PF_*, the #PF layout) in words, "user fetch present". */
-static void error_words(u32 error, char *buf, size_t len)
+/* Error-code bits (MMU_PF_*, the #PF layout) in words: "user fetch,
+ * present". U/S only for a guest #PF: a nested fault's access is the
+ * guest's, whatever its CPL (NPT reports every access as user). */
+static void error_words(u32 error, bool guest_pf, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s %s%s%s", error & MMU_PF_USER ? "user" : "supervisor",
-		 error & MMU_PF_RSVD ? " rsvd" : "",
+	snprintf(buf, len, "%s%s%s, %s%s",
+		 guest_pf ? (error & MMU_PF_USER ? "user " : "supervisor ") : "",
 		 error & MMU_PF_FETCH ? "fetch" : error & MMU_PF_WRITE ? "write" : "read",
-		 error & MMU_PF_PRESENT ? ", present" : ", not present",
+		 error & MMU_PF_RSVD ? ", reserved bit" : "",
+		 error & MMU_PF_PRESENT ? "present" : "not present",
 		 error & MMU_PF_MISCONFIG ? ", misconfig" : "");
 }
 
@@ -137,7 +140,7 @@ static void report(struct vcpu *v, const struct fault_streak *s, hpa_t shadow_ro
 	else
 		top = (int)fmt.levels;
 	level = leaf_spte(&fmt, shadow ? shadow_root : v->tdp_root, top, s->addr, &spte);
-	error_words(s->error, err, sizeof(err));
+	error_words(s->error, shadow, err, sizeof(err));
 	spte_words(&fmt, spte, rights, sizeof(rights));
 	trace_marker(v, "fault livelock", 14);
 	vm_stop(v->vm, HV_STATUS_VM_ERROR,

@@ -16,11 +16,14 @@
 #                                  hole fault answered "spurious", hv/test/
 #                                  livelock/tdp_hole_spurious.c), labhole,
 #                                  mmu=tdp: status 112, the line names the #NPF
+#   TEST hv.livelock_shadow_bochs  the same two builds in Bochs (VMX): the
+#   TEST hv.livelock_tdp_bochs     #PF through shadow paging, and an EPT
+#                                  violation with the EPT SPTE decoded
 #   TEST hv.livelock_ref_shadow    build/hv.elf, the same pmatrix run: status 0,
 #   TEST hv.livelock_ref_tdp       the same labhole run: status 0; the
 #                                  reference MMU takes the same faults and
 #                                  the detector stays quiet
-# Logs and traces: build/livelock-test/<case>/
+# Logs and traces: build/livelock-test/<case>/ (Bochs: its console <case>.log)
 set -u
 OUT=build/livelock-test
 LIMIT=60            # the run's time limit, as the labs' (labs/grade.sh)
@@ -37,6 +40,23 @@ boot() {
 	t0=$(date +%s.%N)
 	HVLAB_HV=$hv bash scripts/run-qemu.sh -o "$OUT/$name" -t "$LIMIT" "$@" >"$OUT/$name.log" 2>&1
 	st=$?
+	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+}
+
+# boot_bochs CASE HV GUEST "GUEST ARGS": the same in Bochs (VMX + EPT), from
+# a GRUB ISO (scripts/mkiso.sh, as labs/grade.sh does); no trace.
+boot_bochs() {
+	local name=$1 hv=$2 guest=$3 args=$4 t0 dir=$OUT/$1
+	rm -rf "${OUT:?}/$name"; mkdir -p "$dir"
+	t0=$(date +%s.%N)
+	if bash scripts/mkiso.sh "$dir/hvlab.iso" "$hv" "" "build/guests/$guest.elf" "$args" \
+		>"$dir/mkiso.log" 2>&1; then
+		bash scripts/run-bochs.sh -q -t "$LIMIT" -d "$dir" "$dir/hvlab.iso" >"$dir/run.log" 2>&1
+		st=$?
+		tr -d '\r' < "$dir/com1.txt" >"$OUT/$name.log" 2>/dev/null
+	else
+		st=2; cp "$dir/mkiso.log" "$OUT/$name.log"
+	fi
 	secs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 }
 
@@ -109,6 +129,14 @@ fi
 boot livelock_tdp build/hv/livelock/tdp/hv.elf -T -g labhole -m tdp -a "$LABHOLE_ARGS"
 livelock livelock_tdp "the #NPF" \
 	'#NPF at gpa 0x[0-9a-f]+ \(error 0x[0-9a-f]+: [a-z ,]+\) at rip 0x[0-9a-f]+ came back 10000 times in a row, the MMU answering "spurious" each time'
+
+# --- the same in Bochs: VMX, shadow paging and EPT ---
+boot_bochs livelock_shadow_bochs build/hv/livelock/shadow/hv.elf pmatrix "mmu=shadow vcpus=1 mem=32 $PMATRIX_ARGS"
+livelock livelock_shadow_bochs "a supervisor fetch (#PF error 0x11) through a user SPTE" \
+	'#PF at gva 0x[0-9a-f]+ \(error 0x11: supervisor fetch, present\) at rip 0x[0-9a-f]+ came back 10000 times in a row, .* the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, P [W-] U'
+boot_bochs livelock_tdp_bochs build/hv/livelock/tdp/hv.elf labhole "mmu=tdp vcpus=1 mem=32 $LABHOLE_ARGS"
+livelock livelock_tdp_bochs "the EPT violation and its empty EPT entry" \
+	'EPT violation at gpa 0x[0-9a-f]+ \(error 0x[0-9a-f]+: [a-z ,]+\) at rip 0x[0-9a-f]+ came back 10000 times in a row, the MMU answering "spurious" each time; the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, not present\)'
 
 # --- the reference: the same runs end normally ---
 boot livelock_ref_shadow build/hv.elf -T -g pmatrix -m shadow -a "$PMATRIX_ARGS"
