@@ -64,7 +64,7 @@ static bool start_ap(int i)
 int smp_start_aps(int n)
 {
 	int online = 1;
-	mem_copy((void *)TRAMPOLINE_PA, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
+	memcpy((void *)TRAMPOLINE_PA, ap_tramp_start, (size_t)(ap_tramp_end - ap_tramp_start));
 	for (int i = 1; i < n; i++) {
 		if (!start_ap(i)) {
 			printk("hv: CPU %d did not start\n", i);

@@ -45,18 +45,4 @@ static inline void write_cr3(u64 v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v)
 static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline _Noreturn void halt_forever(void) { for (;;) __asm__ volatile("cli; hlt"); }
 
-static inline void *mem_set(void *dst, int c, size_t n)
-{
-	void *d = dst;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-	return dst;
-}
-
-static inline void *mem_copy(void *dst, const void *src, size_t n)
-{
-	void *d = dst;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
-	return dst;
-}
-
 #endif

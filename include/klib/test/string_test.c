@@ -44,6 +44,20 @@ static void test_mem(void)
 	memset(b, 0x5a, sizeof(b));
 	T("memset_value", klib_memset(b + 3, 0x1ff, 10) == b + 3 && b[2] == 0x5a && b[3] == 0xff &&
 	  b[12] == 0xff && b[13] == 0x5a, "b[2..13] %02x %02x %02x %02x", b[2], b[3], b[12], b[13]);
+	/* Every start alignment and length around the 8-byte stores, against
+	 * libc's memset, with guard bytes on both sides. */
+	int bad_case = -1;
+	for (int off = 0; off < 8 && bad_case < 0; off++)
+		for (int len = 0; len <= 40; len++) {
+			u8 got[64], want_[64];
+			memset(got, 0x33, sizeof(got)), memset(want_, 0x33, sizeof(want_));
+			klib_memset(got + off, 0xc4, (size_t)len), memset(want_ + off, 0xc4, (size_t)len);
+			if (memcmp(got, want_, sizeof(got))) {
+				bad_case = off * 100 + len;
+				break;
+			}
+		}
+	T("memset_align", bad_case < 0, "offsets 0..7 x lengths 0..40, first wrong (off*100+len): %d", bad_case);
 	T("memcpy", klib_memcpy(b, a, 40) == b && memcmp(a, b, 40) == 0 && b[40] == 0x5a, "40 bytes");
 	/* Overlap both ways: the result must equal libc's memmove on a copy. */
 	u8 want[64];
