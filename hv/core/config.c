@@ -54,6 +54,10 @@ static void parse_word(const char *w, size_t n, struct boot_config *cfg)
 	} else if (word_is(w, n, "trace_key=")) {
 		cfg->trace_key = option_number(w, n, "trace_key=");
 		cfg->trace_on = true;
+	} else if (word_is(w, n, "trace_wait=")) {
+		cfg->trace_wait_s = option_number(w, n, "trace_wait=");
+		if (cfg->trace_wait_s > 600)
+			bad_option(w, n, "trace_wait must be 0..600 (seconds)");
 	} else if (word_is(w, n, "mmu_check=")) {
 		cfg->mmu_check = option_number(w, n, "mmu_check=") != 0;
 	} else if (word_is(w, n, "shadow_unsync=")) {
@@ -97,7 +101,8 @@ void config_parse(u32 mbi_pa, struct boot_config *cfg)
 {
 	const struct mb_info *mbi = (const void *)(u64)mbi_pa;
 
-	*cfg = (struct boot_config){ .mmu_mode = HVT_MMU_TDP, .nr_vcpus = 1, .mem_mib = 32 };
+	*cfg = (struct boot_config){ .mmu_mode = HVT_MMU_TDP, .nr_vcpus = 1, .mem_mib = 32,
+				    .trace_wait_s = 10 };
 	if (mbi->flags & MBI_CMDLINE)
 		parse_line((const char *)(u64)mbi->cmdline, cfg);
 	if (!(mbi->flags & MBI_MODS) || mbi->mods_count == 0) {

@@ -12,6 +12,9 @@
  *   trace=on|off|lossy|port  trace rings (default on when trace_key is given);
  *                       port: no shared RAM, records leave through trace_port.c
  *   trace_key=0x...     key the host collector looks for (trace/hvt_format.h)
+ *   trace_wait=S        with trace_key (rings in shared RAM): wait at most S
+ *                       seconds (default 10, 0 = no wait) for the collector
+ *                       before the guest runs (trace.c trace_wait_collector)
  *   mmu_check=1         at the end of the run, check every MMU invariant
  *                       (mmu_check, mmu/DESIGN.md); a violation is a panic
  *   shadow_unsync=0     mmu=shadow: no unsync pages, every guest PTE write traps
@@ -36,6 +39,7 @@ struct boot_config {
 	u64  mem_mib;
 	u64  trace_key;
 	bool trace_on, trace_lossy;
+	u64  trace_wait_s;              /* trace_wait=S */
 	bool selftest_panic;            /* hv_selftest=panic */
 	bool selftest_nostop;           /* hv_selftest=nostop */
 	bool mmu_check;                 /* mmu_check=1 */

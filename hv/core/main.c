@@ -56,6 +56,7 @@ void kmain(u32 magic, u32 mbi_pa)
 		       cfg.nr_vcpus, cfg.nr_vcpus);
 		hv_finish(HV_STATUS_BADCONFIG);
 	}
+	trace_wait_collector(&cfg);            /* so the first records are not dropped */
 	__atomic_store_n(&the_vm.ready, 1, __ATOMIC_RELEASE);  /* APs may run their vCPUs */
 	cpu_run_vcpu(&pcpus[0], &the_vm.vcpus[0]);   /* until the VM stops */
 	vm_finish(&the_vm);                          /* wait for the others, end the run */

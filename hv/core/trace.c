@@ -75,6 +75,32 @@ void trace_init(struct vm *vm, const struct boot_config *cfg)
 		       mem, RING_RECORDS, cfg->trace_key);
 }
 
+/*
+ * Before the guest runs, wait (at most trace_wait=S seconds) for the
+ * collector. Until one attaches, a full ring drops its records (nothing
+ * would ever drain it, and a run without hvtrace must not hang), so a boot
+ * that fills a ring before `hvtrace collect` has found the descriptor in
+ * QEMU's RAM file would lose the start of the run. trace=port never drops
+ * (a full ring drains to the port) and trace=lossy drops by choice: no wait.
+ */
+void trace_wait_collector(const struct boot_config *cfg)
+{
+	if (!desc || cfg->trace_port || cfg->trace_lossy || !cfg->trace_wait_s)
+		return;
+	u64 t0 = rdtsc(), limit = cfg->trace_wait_s * tsc_hz;
+	while (!READ_ONCE(desc->consumer_attached)) {
+		if (rdtsc() - t0 > limit) {
+			printk("hv: no trace collector attached after %lu s: going on; records that "
+			       "overflow a ring are dropped (run hvtrace collect with key 0x%lx, "
+			       "as scripts/run-qemu.sh does)\n", cfg->trace_wait_s, cfg->trace_key);
+			return;
+		}
+		cpu_relax();
+	}
+	printk("hv: trace collector attached after %lu ms\n",
+	       (rdtsc() - t0) / (tsc_hz / 1000 ? tsc_hz / 1000 : 1));
+}
+
 void trace_finish(struct vm *vm)
 {
 	if (!desc)

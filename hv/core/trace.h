@@ -15,6 +15,7 @@ struct vcpu;
 struct boot_config;
 
 void trace_init(struct vm *vm, const struct boot_config *cfg);
+void trace_wait_collector(const struct boot_config *cfg);
 void trace_finish(struct vm *vm);
 bool trace_collector_attached(void);   /* a collector drains the rings now */
 
