@@ -121,6 +121,8 @@ struct mmu_vm {
 	struct shadow_vm *shadow; /* SP hash, rmap, counters; published once (release) */
 	void (*shadow_destroy)(struct mmu_vm *vm); /* set with shadow; called first by
 	                             mmu_vm_destroy so TDP-only builds need no shadow code */
+	void (*shadow_vcpu_destroy)(struct mmu_vcpu *vcpu); /* set with shadow: drops the
+	                             vCPU's roots (lock for write), frees its SP cache */
 	/* Also set with shadow: tdp_zap_range and mmu_age_gfn_range call them
 	 * inside their op (write lock) so shadow leaves are covered too. */
 	long (*shadow_zap_range)(struct mmu_op *op, gfn_t start, gfn_t end);
@@ -158,6 +160,8 @@ struct mmu_op {
 
 /* trace.c */
 u16  op_vcpu_id(const struct mmu_op *op);
+u64  trace_flagged(u16 vcpu, u8 type, u8 reason, u8 level, u8 flags, u16 aux16,
+		    u64 a, u64 b, u64 c, u64 d, u64 e);   /* returns the seq */
 void trace_simple(u16 vcpu, u8 type, u8 reason, u8 level, u16 aux16,
 		  u64 a, u64 b, u64 c, u64 d, u64 e);
 

@@ -160,6 +160,42 @@ static bool check_sp(struct scheck *c, struct shadow_vm *svm, struct shadow_page
 	return true;
 }
 
+/* I9: how many root slots (current + cached) of the live vCPUs hold sp. */
+static u32 root_refs(struct mmu_vm *vm, const struct shadow_page *sp)
+{
+	u32 n = 0;
+
+	for (int v = 0; v < HVT_MAX_CPUS; v++) {
+		struct mmu_vcpu *vcpu = vm->vcpus[v];
+		struct shadow_vcpu *sv = vcpu ? vcpu->shadow : NULL;
+		if (!sv)
+			continue;
+		n += sv->cur.sp == sp;
+		for (int i = 0; i < SHADOW_PREV_ROOTS; i++)
+			n += sv->prev[i].sp == sp;
+	}
+	return n;
+}
+
+/* I9 both ways: every SP's root_count is the number of slots holding it (a
+ * destroyed vCPU's roots were put), and a zapped root a slot still holds
+ * has its references too (it is freed when they go, I6). */
+static void check_root_counts(struct scheck *c, struct mmu_vm *vm, struct shadow_vm *svm)
+{
+	for (int b = 0; b < SHADOW_HASH_SIZE && !c->bad; b++)
+		for (struct shadow_page *sp = svm->hash[b]; sp && !c->bad; sp = sp->hash_next)
+			if (root_refs(vm, sp) != sp->root_count)
+				sfail(c, "I9", sp, -1, "root_count is not the number of vCPU root slots holding it");
+	for (int v = 0; v < HVT_MAX_CPUS && !c->bad; v++) {
+		struct shadow_vcpu *sv = vm->vcpus[v] ? vm->vcpus[v]->shadow : NULL;
+		for (int i = -1; sv && i < SHADOW_PREV_ROOTS && !c->bad; i++) {
+			struct shadow_page *sp = i < 0 ? sv->cur.sp : sv->prev[i].sp;
+			if (sp && (sp->role & SR_INVALID) && root_refs(vm, sp) != sp->root_count)
+				sfail(c, "I9", sp, -1, "zapped root: root_count is not the slots holding it");
+		}
+	}
+}
+
 static int shadow_check_locked(struct mmu_vm *vm, char *why, size_t len)
 {
 	struct shadow_vm *svm = vm->shadow;
@@ -193,6 +229,8 @@ static int shadow_check_locked(struct mmu_vm *vm, char *why, size_t len)
 		sb_puts(&c.sb, "/");
 		sb_dec(&c.sb, svm->nr_unsync);
 	}
+	if (!c.bad)
+		check_root_counts(&c, vm, svm);
 	/* I2 the other way: every rmap node is a present leaf mapping that gfn. */
 	for (int b = 0; b < SHADOW_RMAP_SIZE && !c.bad; b++)
 		for (struct shadow_link *l = svm->rmap[b]; l && !c.bad; l = l->next) {

@@ -23,10 +23,20 @@ void shadow_op_begin(struct shadow_op *sop, struct mmu_vm *vm, struct mmu_vcpu *
 	sop->zapped = NULL;
 }
 
+/*
+ * The one place a shadow page that was ever in use goes back to the
+ * allocator, whatever zapped it (teardown, range zap, unshadow or flood,
+ * root cache eviction, mode change): its HVT_PT_FREE, the counterpart of the
+ * HVT_PT_ALLOC get_page emitted, with the same fields as a TDP table's
+ * (pages.c): a = table hpa, b = gfn, c = unlink seq, reason deferred (after
+ * a grace period) or immediate (teardown, no vCPU left), flag HVT_F_SHADOW.
+ */
 static void shadow_free_sp(struct mmu_vm *vm, struct qsbr_node *node, bool immediate)
 {
 	struct shadow_page *sp = (struct shadow_page *)node;
 
+	trace_flagged(HVT_NO_VCPU, HVT_PT_FREE, immediate ? HVT_FREE_IMMEDIATE : HVT_FREE_DEFERRED,
+		      (u8)role_level(sp->role), HVT_F_SHADOW, 0, sp->hpa, sp->gfn, sp->unlink_seq, 0, 0);
 	env_free_page(sp->spt);
 	env_free(sp, sizeof(*sp));
 }
@@ -256,7 +266,8 @@ static bool pdptr_equal(const u64 *a, const u64 *b)
 /* pdptr: the PDPTE registers a PAE root follows; all zero for other SPs.
  * A PAE guest can rewrite its PDPT without reloading CR3, so two roots for
  * the same (CR3 frame, role) may follow different PDPTEs (5.7). */
-static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, const u64 *pdptr)
+static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, const u64 *pdptr,
+				    bool root)
 {
 	static const u64 no_pdptr[4];
 	struct shadow_vm *svm = sop->svm;
@@ -282,6 +293,11 @@ static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, 
 	sp = sp_from_cache(sop);
 	sp->role = role;
 	sp->gfn = gfn;
+	/* In the trace the SP's table lives from this PT_ALLOC (before any link,
+	 * as for TDP) to the PT_FREE of shadow_free_sp; c = the root it is
+	 * built for (a new root: itself). */
+	trace_flagged(op_vcpu_id(sop->op), HVT_PT_ALLOC, 0, (u8)role_level(role), HVT_F_SHADOW, 0,
+		      sp->hpa, gfn, root ? sp->hpa : sop->op->root_hpa, 0, 0);
 	for (int i = 0; i < 4; i++)
 		sp->pdptr[i] = pdptr[i];
 	sp->hash_next = svm->hash[shadow_hash_idx(gfn)];
@@ -305,12 +321,12 @@ static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, 
 
 struct shadow_page *shadow_get_page(struct shadow_op *sop, gfn_t gfn, u32 role)
 {
-	return get_page(sop, gfn, role, NULL);
+	return get_page(sop, gfn, role, NULL, false);
 }
 
 struct shadow_page *shadow_get_root(struct shadow_op *sop, gfn_t gfn, u32 role, const u64 *pdptr)
 {
-	return get_page(sop, gfn, role, (role & SR_PAE_ROOT) ? pdptr : NULL);
+	return get_page(sop, gfn, role, (role & SR_PAE_ROOT) ? pdptr : NULL, true);
 }
 
 /* ---- the gPTEs behind an SP (4- or 8-byte, quadrants: shadow_int.h) -------- */
@@ -441,6 +457,7 @@ void shadow_drop_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 	if (!leaf) {
 		struct shadow_page *child = sp->ent[i].child;
 		sp->ent[i].child = NULL;
+		child->unlink_seq = sop->op->last_seq;   /* the last drop is its unlink */
 		if (orphan(child))
 			shadow_zap_page(sop, child, HVT_SP_ZAP);
 	}
@@ -463,12 +480,28 @@ void shadow_zap_page(struct shadow_op *sop, struct shadow_page *sp, u8 why)
 		sp->unsync = false;
 		svm->nr_unsync--;
 	}
-	for (int i = 0; i < SPTE_ENT_PER_PAGE; i++)
+	/* Exclusive removal (seed 003, as tdp_teardown.c): only the present
+	 * entries are written; the empty ones are skipped and counted. The
+	 * shadow MMU has no MMIO SPTEs, and nothing can fill an entry of an SP
+	 * under the write lock, so there is no shared variant. */
+	for (int i = 0; i < SPTE_ENT_PER_PAGE; i++) {
+		if (!is_mmu_present_spte(sp->spt[i])) {
+			sop->op->skipped++;
+			STAT_INC(sop->op->vm, removed_skipped);
+			continue;
+		}
+		STAT_INC(sop->op->vm, removed_present);
 		shadow_drop_spte(sop, sp, i);
+	}
 	while (sp->parents) {
 		struct shadow_link *l = sp->parents;
 		shadow_drop_spte(sop, shadow_page_of_link(l), l->idx);
 	}
+	/* A root is linked by no table: its unlink is the op's last SPTE change
+	 * so far (the emptying of it, or what the op did before), so the op's
+	 * flush still follows it (I6, pt_lifetimes.flush_seq). */
+	if (!sp->unlink_seq)
+		sp->unlink_seq = sop->op->last_seq;
 	if (!sp->root_count) {
 		sp->zap_next = sop->zapped;
 		sop->zapped = sp;

@@ -89,6 +89,7 @@ void shadow_sync_all(struct shadow_op *sop)
 
 /* ---- setup -------------------------------------------------------------------- */
 static void shadow_destroy(struct mmu_vm *vm);
+static void shadow_vcpu_destroy(struct mmu_vcpu *vcpu);
 
 static int shadow_ensure(struct mmu_vcpu *vcpu)
 {
@@ -103,6 +104,7 @@ static int shadow_ensure(struct mmu_vcpu *vcpu)
 		rw_write_lock(&vm->mmu_lock, (u32)vcpu->id);
 		if (!vm->shadow) {
 			vm->shadow_destroy = shadow_destroy;
+			vm->shadow_vcpu_destroy = shadow_vcpu_destroy;
 			shadow_install_range_hooks(vm);
 			__atomic_store_n(&vm->shadow, svm, __ATOMIC_RELEASE);
 			svm = NULL;
@@ -120,7 +122,8 @@ static int shadow_ensure(struct mmu_vcpu *vcpu)
 }
 
 /* ---- roots and CR3 loads (5.7) --------------------------------------------- */
-static void drop_all_roots(struct shadow_op *sop, struct shadow_vcpu *sv)
+/* Every root of the vCPU: mode change (I9), vCPU destroy, VM teardown. */
+void shadow_drop_all_roots(struct shadow_op *sop, struct shadow_vcpu *sv)
 {
 	if (sv->cur.sp)
 		shadow_put_root(sop, sv->cur.sp);
@@ -257,7 +260,7 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 	sv->cpu.pdptrs = mode == GWALK_MODE_PAE ? sv->pdptrs : NULL;
 	/* A paging-mode change gives every SP a new role: drop all roots (I9). */
 	if (sv->loaded && base != sv->base_role)
-		drop_all_roots(&sop, sv);
+		shadow_drop_all_roots(&sop, sv);
 	sv->base_role = base;
 	switch_root(&sop, sv, cr3, role, pdptrs);
 	sv->loaded = true;
@@ -386,33 +389,67 @@ int mmu_shadow_unprotect(struct mmu_vcpu *vcpu, gpa_t gpa)
 }
 
 /* ---- teardown, stats ------------------------------------------------------------ */
+/* The SPs a vCPU keeps ready (never allocated in the trace: no PT_ALLOC,
+ * no PT_FREE), then its shadow state. */
+static void free_vcpu_state(struct mmu_vcpu *v)
+{
+	struct shadow_vcpu *sv = v->shadow;
+
+	while (sv->nobjs > 0) {
+		struct shadow_page *sp = sv->cache[--sv->nobjs];
+		env_free_page(sp->spt);
+		env_free(sp, sizeof(*sp));
+	}
+	env_free(sv, sizeof(*sv));
+	v->shadow = NULL;
+}
+
+/*
+ * One vCPU goes while the VM stays (mmu_vcpu_destroy): its roots (current
+ * and cached, I9) are dropped under the write lock like a mode change
+ * does, so no SP keeps a root_count nobody holds; roots nobody else uses
+ * are zapped, and freed after the op's flush. The caller stopped the vCPU
+ * (it runs no guest code and takes no fault any more).
+ */
+static void shadow_vcpu_destroy(struct mmu_vcpu *vcpu)
+{
+	struct shadow_op sop;
+
+	if (!vcpu->shadow)
+		return;
+	shadow_op_begin(&sop, vcpu->vm, NULL);
+	shadow_drop_all_roots(&sop, vcpu->shadow);
+	shadow_op_end(&sop);
+	free_vcpu_state(vcpu);
+}
+
+/*
+ * VM teardown (seed 003, as tdp_teardown_root): lock for write, every SP
+ * zapped, the SPTE writes with reason TEARDOWN, the empty entries skipped
+ * and counted (op->skipped, stats removed_skipped), one flush, then every
+ * SP retired; mmu_vm_destroy's qsbr_drain_all frees them, one PT_FREE each.
+ */
 static void shadow_destroy(struct mmu_vm *vm)
 {
 	struct shadow_vm *svm = vm->shadow;
 	struct shadow_op sop;
 
 	shadow_op_begin(&sop, vm, NULL);
+	sop.op->teardown = true;
+	sop.op->zap_reason = HVT_SR_TEARDOWN;
 	for (int i = 0; i < HVT_MAX_CPUS; i++)
 		if (vm->vcpus[i] && vm->vcpus[i]->shadow)
-			drop_all_roots(&sop, vm->vcpus[i]->shadow);
+			shadow_drop_all_roots(&sop, vm->vcpus[i]->shadow);
 	for (int b = 0; b < SHADOW_HASH_SIZE; b++)
 		while (svm->hash[b])
 			shadow_zap_page(&sop, svm->hash[b], HVT_SP_ZAP);
 	shadow_op_end(&sop);   /* one flush, then every SP is retired (qsbr_drain_all frees) */
-	for (int i = 0; i < HVT_MAX_CPUS; i++) {
-		struct mmu_vcpu *v = vm->vcpus[i];
-		if (!v || !v->shadow)
-			continue;
-		while (v->shadow->nobjs > 0) {
-			struct shadow_page *sp = v->shadow->cache[--v->shadow->nobjs];
-			env_free_page(sp->spt);
-			env_free(sp, sizeof(*sp));
-		}
-		env_free(v->shadow, sizeof(*v->shadow));
-		v->shadow = NULL;
-	}
+	for (int i = 0; i < HVT_MAX_CPUS; i++)
+		if (vm->vcpus[i] && vm->vcpus[i]->shadow)
+			free_vcpu_state(vm->vcpus[i]);
 	vm->shadow = NULL;
 	vm->shadow_destroy = NULL;
+	vm->shadow_vcpu_destroy = NULL;
 	vm->shadow_zap_range = NULL;
 	vm->shadow_age_range = NULL;
 	vm->shadow_check = NULL;

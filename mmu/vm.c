@@ -50,6 +50,10 @@ void mmu_vcpu_destroy(struct mmu_vcpu *vcpu)
 {
 	struct mmu_vm *vm = vcpu->vm;
 
+	/* Shadow paging: its roots hold root_counts (I9) and its SP cache is
+	 * its own; drop them (lock for write) while the VM lives on. */
+	if (vcpu->shadow && vm->shadow_vcpu_destroy)
+		vm->shadow_vcpu_destroy(vcpu);
 	/* After this the vCPU no longer holds back grace periods. */
 	__atomic_store_n(&vm->vcpus[vcpu->id], NULL, __ATOMIC_RELEASE);
 	mmu_cache_free_all(vm, &vcpu->page_cache);
@@ -94,6 +98,7 @@ hpa_t mmu_tdp_root(struct mmu_vcpu *vcpu)
 
 void mmu_vm_destroy(struct mmu_vm *vm)
 {
+	struct mmu_page *root;
 	struct mmu_op op;
 
 	if (vm->shadow_destroy)
@@ -102,7 +107,16 @@ void mmu_vm_destroy(struct mmu_vm *vm)
 	mmu_op_init(&op, vm, NULL, true, HVT_SR_TEARDOWN, HVT_FR_ZAP);
 	/* Exclusive: skips the empty SPTEs (seed 003); one flush at the end,
 	 * before any table is freed (seed 001). */
+	root = vm->root;
 	tdp_teardown_root(&op);
+	/* No SPTE links the root, so nothing unlinks it: its unlink is the
+	 * teardown's last SPTE change (after it the tree maps nothing), which
+	 * the flush below follows, as for every other table (pt_lifetimes,
+	 * Q1). A tree that held nothing keeps 0: nothing was ever cached
+	 * through it. The root is retired, not freed, until the flush and the
+	 * grace period (no vCPU runs at teardown to end one earlier). */
+	if (root && op.last_seq)
+		root->unlink_seq = op.last_seq;
 	mmu_op_finish(&op);
 	rw_write_unlock(&vm->mmu_lock);
 	for (int i = 0; i < HVT_MAX_CPUS; i++)

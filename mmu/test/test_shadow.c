@@ -215,8 +215,9 @@ static bool test_wrprot_emulate(enum gwalk_mode mode)
 	sg_set_mode(&g, mode);
 	u64 cr3 = new_pt(&g) << 12;
 	/* The window must live in another gPT (flooding unshadows this one):
-	 * win is in the same 32-bit gPT as 0x400000, 0x800000 is not. */
-	gva_t win = mode == GWALK_MODE_32 ? 0x800000 : win;
+	 * 0x800000 is outside the gPT of 0x400000 in every mode (a 32-bit gPT
+	 * covers 4 MiB). */
+	gva_t win = 0x800000;
 	map4k(&g, cr3, 0x400000, 0x20, GPTE_P | GPTE_RW);
 	/* The gPT is mapped at win, writable and dirty, so the guest can edit it. */
 	gfn_t pt_gfn = map_window(&g, cr3, 0x400000, win);
@@ -1182,6 +1183,278 @@ static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
 	return true;
 }
 
+/* ======================================================================== */
+/* The end of a run (issues #3/#4): every shadow table in the trace has a
+ * life, PT_ALLOC .. PT_FREE, whatever freed it, and the VM teardown writes
+ * only present SPTEs, with reason teardown. */
+
+static u64 next_seq(void)
+{
+	size_t n;
+	const struct hvt_record *r = host_trace_sorted(&n);
+	return n ? r[n - 1].seq + 1 : 0;
+}
+
+/* Over the records with seq >= from: every shadow PT_ALLOC has exactly one
+ * later PT_FREE of its table, and nothing is freed that was not allocated;
+ * each free names an unlink after the alloc and before the free, with a
+ * remote flush in between (I6, Q1, pt_lifetimes.flush_seq). *open_left:
+ * tables allocated and not (yet) freed. */
+static bool shadow_pt_lives(u64 from, size_t *nalloc, size_t *nfree, size_t *open_left)
+{
+	size_t n, nopen = 0;
+	const struct hvt_record *r = host_trace_sorted(&n);
+	static struct { u64 hpa, seq; bool root; } open[4096];
+	u64 last_flush = 0;
+	bool flushed = false;
+
+	*nalloc = *nfree = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].seq < from)
+			continue;
+		if (r[i].type == HVT_TLB_FLUSH &&
+		    (r[i].aux16 == HVT_FS_REMOTE_ALL || r[i].aux16 == HVT_FS_REMOTE_RANGE)) {
+			last_flush = r[i].seq;
+			flushed = true;
+		}
+		if ((r[i].type != HVT_PT_ALLOC && r[i].type != HVT_PT_FREE) || !(r[i].flags & HVT_F_SHADOW))
+			continue;
+		size_t k = 0;
+		while (k < nopen && open[k].hpa != r[i].a)
+			k++;
+		if (r[i].type == HVT_PT_ALLOC) {
+			EXPECT(k == nopen, "table %#llx allocated again at seq %llu without a free",
+			       (unsigned long long)r[i].a, (unsigned long long)r[i].seq);
+			EXPECT(nopen < ARRAY_SIZE(open), "too many live tables");
+			open[nopen].hpa = r[i].a;
+			open[nopen].root = r[i].c == r[i].a;   /* a root is built for itself */
+			open[nopen++].seq = r[i].seq;
+			(*nalloc)++;
+			continue;
+		}
+		EXPECT(k < nopen, "table %#llx freed at seq %llu, never allocated",
+		       (unsigned long long)r[i].a, (unsigned long long)r[i].seq);
+		EXPECT(r[i].c > open[k].seq && r[i].c < r[i].seq,
+		       "table %#llx (level %d) alloc %llu free %llu: unlink seq %llu outside its life",
+		       (unsigned long long)r[i].a, r[i].level, (unsigned long long)open[k].seq,
+		       (unsigned long long)r[i].seq, (unsigned long long)r[i].c);
+		EXPECT(flushed && last_flush > r[i].c, "table %#llx freed at %llu: no remote flush after its unlink %llu",
+		       (unsigned long long)r[i].a, (unsigned long long)r[i].seq, (unsigned long long)r[i].c);
+		/* The unlink is an SPTE change (T1: seqs are contiguous); for a
+		 * table below a root, the one that emptied the last link to it. */
+		const struct hvt_record *u = &r[r[i].c - r[0].seq];
+		EXPECT(u->seq == r[i].c && u->type == HVT_SPTE_CHANGE, "table %#llx: unlink seq %llu is no SPTE change",
+		       (unsigned long long)r[i].a, (unsigned long long)r[i].c);
+		EXPECT(open[k].root || ((u->c & GENMASK(51, 12)) == r[i].a && !(u->d & X86_P)),
+		       "table %#llx: its unlink at seq %llu changed %#llx -> %#llx, not a link to it",
+		       (unsigned long long)r[i].a, (unsigned long long)r[i].c, (unsigned long long)u->c,
+		       (unsigned long long)u->d);
+		open[k] = open[--nopen];
+		(*nfree)++;
+	}
+	*open_left = nopen;
+	return true;
+}
+
+/* Present SPTEs of every SP still in the hash (what the teardown must write). */
+static size_t present_sptes(struct sg *g)
+{
+	size_t n = 0;
+	for (int b = 0; b < SHADOW_HASH_SIZE; b++)
+		for (struct shadow_page *sp = g->vm->shadow->hash[b]; sp; sp = sp->hash_next)
+			for (int i = 0; i < SPTE_ENT_PER_PAGE; i++)
+				n += is_mmu_present_spte(sp->spt[i]);
+	return n;
+}
+
+/* Destroy the VM and check its teardown from seq mark on: reason teardown
+ * on every SPTE write, exactly the present ones written (the empty ones
+ * skipped), a flush, and (from seq from) every shadow table freed. */
+static bool destroy_and_check(struct sg *g, u64 from, const char *what)
+{
+	size_t present = present_sptes(g), nalloc, nfree, left, n;
+	u64 mark = next_seq();
+	struct hvt_spte_format hf;
+	char w[300];
+
+	mmu_describe_format(g->vm, &hf);
+	sg_destroy(g);
+	const struct hvt_record *r = host_trace_sorted(&n);
+	size_t writes = 0, other = 0, flushes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].seq < mark)
+			continue;
+		if (r[i].type == HVT_TLB_FLUSH)
+			flushes++;
+		if (r[i].type != HVT_SPTE_CHANGE)
+			continue;
+		if (r[i].reason == HVT_SR_TEARDOWN && !(r[i].flags & HVT_F_LOST_RACE) &&
+		    (r[i].flags & HVT_F_SHADOW))
+			writes++;
+		else
+			other++;
+	}
+	EXPECT(other == 0, "%s: %zu teardown SPTE writes without reason teardown (of %zu)", what, other,
+	       other + writes);
+	EXPECT(present > 0 && writes == present, "%s: teardown wrote %zu SPTEs, %zu were present", what,
+	       writes, present);
+	EXPECT(flushes >= 1, "%s: no flush in the teardown", what);
+	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "%s: trace: %s", what, w);
+	if (!shadow_pt_lives(from, &nalloc, &nfree, &left))
+		return false;
+	EXPECT(nalloc > 0 && left == 0 && nfree == nalloc, "%s: %zu shadow tables allocated, %zu freed, %zu never",
+	       what, nalloc, nfree, left);
+	return true;
+}
+
+/*
+ * Every path that frees an SP, then the teardown: root cache eviction (5
+ * address spaces), flooding (3 emulated writes to a gPT), unprotect, a
+ * range zap (leaves only: the SPs stay), a mode change (every root
+ * dropped), then mmu_vm_destroy. Over the whole run, #PT_FREE == #PT_ALLOC
+ * for shadow tables, each free after a flush that follows its unlink.
+ */
+static bool test_teardown_trace(enum gwalk_mode mode)
+{
+	struct sg g;
+	int rc;
+	u64 cr3[5];
+
+	host_trace_reset();
+	u64 from = next_seq();
+	EXPECT(sg_create(&g, true, false, true), "create");
+	sg_set_mode(&g, mode);
+	for (int i = 0; i < 5; i++) {
+		cr3[i] = new_pt(&g) << 12;
+		gmap(&g, cr3[i], 0x400000, 0x40 + i, GPTE_P | GPTE_US | GPTE_RW);
+		gmap(&g, cr3[i], 0x40000000, 0x48 + i, GPTE_P | GPTE_US | GPTE_RW);
+		*gpa_va(&g, (0x40ull + i) << 12) = 100 + i;
+	}
+	for (int i = 0; i < 5; i++) {          /* the 5th load evicts the 1st root */
+		EXPECT(load(&g, cr3[i]) == 0, "load %d", i);
+		EXPECT(rd(&g, 0x400000, &rc) == (u64)(100 + i) && rc == 0, "space %d", i);
+		EXPECT(wr(&g, 0x40000000, i) == 0, "write space %d", i);
+	}
+	EXPECT(stats(&g).pages_zapped > 0, "no root evicted");
+	size_t freed_run = count_records(HVT_PT_FREE, -1, HVT_F_SHADOW);
+	EXPECT(freed_run > 0, "the evicted root's tables have no pt_free");
+	/* Flood the leaf gPT of 0x40000000 (an empty gPTE, written 3 times). */
+	gpa_t gpt = (gpa_t)gpt_gfn(&g, cr3[4], 0x40000000, 1) << 12;
+	u64 zero = 0, flooded = stats(&g).flooded;
+	for (int k = 0; k < SHADOW_FLOOD; k++)
+		EXPECT(mmu_shadow_emulated_write(g.vcpu, gpt + 100 * (u64)gsize(&g), &zero, gsize(&g)) == 0,
+		       "emulated write %d", k);
+	EXPECT(stats(&g).flooded == flooded + 1, "not flooded");
+	EXPECT(rd(&g, 0x40000000, &rc) == 4 && rc == 0, "read after flood");
+	EXPECT(mmu_shadow_unprotect(g.vcpu, gpt) == 1, "unprotect");
+	EXPECT(rd(&g, 0x40000000, &rc) == 4 && rc == 0, "read after unprotect");
+	EXPECT(mmu_zap_gfn_range(g.vm, 0, RAM_PAGES) > 0, "range zap");
+	EXPECT(rd(&g, 0x400000, &rc) == 104 && rc == 0, "read after zap");
+	EXPECT(count_records(HVT_PT_FREE, -1, HVT_F_SHADOW) > freed_run, "flood/unprotect freed nothing");
+	/* A mode change drops every root (I9): 4-level <-> PAE. */
+	enum gwalk_mode other = mode == GWALK_MODE_4LEVEL ? GWALK_MODE_PAE : GWALK_MODE_4LEVEL;
+	sg_set_mode(&g, other);
+	u64 cr3o = new_pt(&g) << 12;
+	gmap(&g, cr3o, 0x400000, 0x40, GPTE_P | GPTE_US | GPTE_RW);
+	EXPECT(load(&g, cr3o) == 0 && rd(&g, 0x400000, &rc) == 100 && rc == 0, "other mode");
+	sg_set_mode(&g, mode);
+	EXPECT(load(&g, cr3[2]) == 0 && rd(&g, 0x400000, &rc) == 102 && rc == 0, "back");
+	EXPECT(wr(&g, 0x40000000, 7) == 0, "write back");
+	char w[300];
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	return destroy_and_check(&g, from, mode_name(mode));
+}
+
+/* A second guest vCPU's state for the tests below: vCPU id, own CR3. */
+static bool sg_create_vcpus(struct sg *g, int nr)
+{
+	struct mmu_config cfg = {
+		.format = MMU_FORMAT_X86, .levels = 4, .mode = HVT_MMU_SHADOW, .ad_enabled = true,
+		.nr_vcpus = nr, .maxphyaddr = 48, .shadow_no_prefetch = true,
+	};
+	struct mmu_vm *vm = mmu_vm_create(&cfg);
+
+	if (!vm || mmu_memslot_create(vm, 0, 0, RAM_PAGES, 0, 0))
+		return false;
+	/* sg_create's guest (CPU state, gPT allocator) on a VM of nr vCPUs. */
+	if (!sg_create(g, false, false, true))
+		return false;
+	mmu_vm_destroy(g->vm);
+	g->vm = vm;
+	g->vcpu = mmu_vcpu_create(vm, 0);
+	if (!g->vcpu)
+		return false;
+	mmu_vcpu_enter_guest(g->vcpu);
+	return true;
+}
+
+/*
+ * mmu_vcpu_destroy before mmu_vm_destroy (hv: a vCPU that goes while the
+ * VM stays): its roots are put under the lock, roots nobody else holds are
+ * zapped and freed (PT_FREE), a root shared with vCPU 0 stays with one
+ * reference, its SP cache goes; the invariants hold in between (I9 counts
+ * root slots), vCPU 0 runs on; then the VM goes with nothing leaked
+ * (host_pages_live here, LeakSanitizer at exit).
+ */
+static bool test_vcpu_destroy_first(void)
+{
+	struct sg g;
+	int rc;
+	u64 cr3[3];
+	char w[300];
+	long live0 = host_pages_live();
+
+	host_trace_reset();
+	u64 from = next_seq();
+	EXPECT(sg_create_vcpus(&g, 2), "create");
+	struct mmu_vcpu *v0 = g.vcpu, *v1 = mmu_vcpu_create(g.vm, 1);
+	EXPECT(v1, "vCPU 1");
+	mmu_vcpu_enter_guest(v1);
+	for (int i = 0; i < 3; i++) {
+		cr3[i] = new_pt(&g) << 12;
+		gmap(&g, cr3[i], 0x400000, 0x40 + i, GPTE_P | GPTE_US | GPTE_RW);
+		*gpa_va(&g, (0x40ull + i) << 12) = 100 + i;
+	}
+	/* vCPU 1 runs spaces 0, 1, 2 (current 2, cached 1 and 0) ... */
+	g.vcpu = v1;
+	for (int i = 0; i < 3; i++)
+		EXPECT(load(&g, cr3[i]) == 0 && rd(&g, 0x400000, &rc) == (u64)(100 + i) && rc == 0,
+		       "vCPU 1 space %d", i);
+	/* ... vCPU 0 space 0, the same root as vCPU 1's cached one. */
+	g.vcpu = v0;
+	EXPECT(load(&g, cr3[0]) == 0 && rd(&g, 0x400000, &rc) == 100 && rc == 0, "vCPU 0 space 0");
+	struct shadow_page *shared = v0->shadow->cur.sp, *own = v1->shadow->cur.sp;
+	EXPECT(shared->root_count == 2, "shared root count %u", shared->root_count);
+	hpa_t own_hpa = own->hpa;
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
+	       "before: %s", w);
+
+	u64 mark = next_seq();
+	mmu_vcpu_exit_guest(v1);
+	mmu_vcpu_destroy(v1);
+	EXPECT(!g.vm->vcpus[1], "vCPU 1 still published");
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
+	       "after vCPU 1 went: %s", w);
+	EXPECT(shared->root_count == 1, "shared root keeps %u references", shared->root_count);
+	size_t n, own_freed = 0, writes = 0;
+	const struct hvt_record *r = host_trace_sorted(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].seq < mark)
+			continue;
+		own_freed += r[i].type == HVT_PT_FREE && r[i].a == own_hpa;
+		writes += r[i].type == HVT_SPTE_CHANGE;
+	}
+	EXPECT(own_freed == 1 && writes > 0, "vCPU 1's own root: %zu pt_free, %zu SPTE writes", own_freed, writes);
+	/* vCPU 0 runs on, and can still use the other spaces. */
+	EXPECT(rd(&g, 0x400000, &rc) == 100 && rc == 0, "vCPU 0 after");
+	EXPECT(load(&g, cr3[2]) == 0 && rd(&g, 0x400000, &rc) == 102 && rc == 0, "vCPU 0 space 2");
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "end: %s", w);
+	if (!destroy_and_check(&g, from, "vcpu_destroy"))
+		return false;
+	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
+	return true;
+}
+
 int main(void)
 {
 	const char *seed = getenv("SHADOW_SEED");   /* other random runs: SHADOW_SEED=n */
@@ -1231,5 +1504,10 @@ int main(void)
 	report("shadow.random_pde_pae", test_random_pde(false, GWALK_MODE_PAE));
 	report("shadow.random_pde_32bit", test_random_pde(false, GWALK_MODE_32));
 	report("shadow.random_pde_nounsync_32bit", test_random_pde(true, GWALK_MODE_32));
+	/* The end of a run: per-table frees, teardown reason, vCPU destroy */
+	report("shadow.teardown_trace", test_teardown_trace(GWALK_MODE_4LEVEL));
+	report("shadow.pae_teardown_trace", test_teardown_trace(GWALK_MODE_PAE));
+	report("shadow.32bit_teardown_trace", test_teardown_trace(GWALK_MODE_32));
+	report("shadow.vcpu_destroy_first", test_vcpu_destroy_first());
 	return failures ? 1 : 0;
 }

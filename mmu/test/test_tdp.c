@@ -343,6 +343,56 @@ static bool test_teardown_skip(void)
 }
 
 
+/*
+ * mmu_vm_destroy's records (issue #3): every table allocated is freed, the
+ * teardown's SPTE writes all have reason teardown, and the root, which no
+ * SPTE links, names the teardown's last SPTE change as its unlink, with
+ * the teardown's flush between that and its free (pt_lifetimes.flush_seq).
+ */
+static bool test_teardown_root_unlink(void)
+{
+	struct tvm t;
+	struct mmu_config cfg = tvm_config(MMU_FORMAT_X86, true, 1);
+
+	cfg.no_huge = true;
+	host_trace_reset();
+	EXPECT(tvm_create_cfg(&t, &cfg), "create");
+	EXPECT(mmu_memslot_create(t.vm, 0, 0, 4 * MIB2_PAGES, 0, 0) == 0, "slot");
+	EXPECT(map_range(&t, 0, 4 * MIB2_PAGES, 128), "map");
+	hpa_t root = t.vm->root->hpa;
+	size_t n;
+	const struct hvt_record *r = host_trace_sorted(&n);
+	u64 mark = n ? r[n - 1].seq + 1 : 0;
+	tvm_destroy(&t);
+	r = host_trace_sorted(&n);
+	size_t allocs = 0, frees = 0, other = 0;
+	u64 last_change = 0, flush = 0, root_unlink = ~0ull, root_free = 0;
+	for (size_t i = 0; i < n; i++) {
+		allocs += r[i].type == HVT_PT_ALLOC;
+		frees += r[i].type == HVT_PT_FREE;
+		if (r[i].seq < mark)
+			continue;
+		if (r[i].type == HVT_SPTE_CHANGE) {
+			last_change = r[i].seq;
+			other += r[i].reason != HVT_SR_TEARDOWN;
+		}
+		if (r[i].type == HVT_TLB_FLUSH && !flush)
+			flush = r[i].seq;
+		if (r[i].type == HVT_PT_FREE && r[i].a == root) {
+			root_unlink = r[i].c;
+			root_free = r[i].seq;
+		}
+	}
+	EXPECT(allocs == 7 && frees == allocs, "%zu tables allocated, %zu freed", allocs, frees);
+	EXPECT(other == 0 && last_change, "%zu teardown SPTE writes without reason teardown", other);
+	EXPECT(root_unlink == last_change, "root unlink seq %llu, the teardown's last SPTE change is %llu",
+	       (unsigned long long)root_unlink, (unsigned long long)last_change);
+	EXPECT(flush > root_unlink && flush < root_free, "flush %llu not between the root's unlink %llu and free %llu",
+	       (unsigned long long)flush, (unsigned long long)root_unlink, (unsigned long long)root_free);
+	return true;
+}
+
+
 /* The same sparse tree zapped with the lock for read: every entry of every
  * removed table is frozen, present or not (seed 003's shared path). */
 static bool test_shared_zap_freezes_all(void)
@@ -1062,6 +1112,7 @@ int main(void)
 	report("mmu.zap.batched_flush", test_zap(false));
 	report("mmu.zap.per_table_flush", test_zap(true));
 	report("mmu.teardown.skip_nonpresent", test_teardown_skip());
+	report("mmu.teardown.root_unlink_all_freed", test_teardown_root_unlink());
 	report("mmu.teardown.shared_freezes_all", test_shared_removal());
 	report("mmu.zap.shared_freezes_all", test_shared_zap_freezes_all());
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
