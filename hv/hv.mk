@@ -132,7 +132,7 @@ qemu: $(BUILD)/hv.elf $(BUILD)/guests/$(GUEST).elf
 qemu-gdb: $(BUILD)/hv.elf $(BUILD)/hv64.elf $(BUILD)/guests/$(GUEST).elf
 	@bash scripts/qemu-gdb.sh $(QEMU_RUN_ARGS)
 
-HV_TEST_GUESTS := hello exit3 triple badcall unbacked touch memslot permfault smp stress
+HV_TEST_GUESTS := hello exit3 triple badcall unbacked touch memslot permfault smp stress shadow_edit
 check-hv-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,$(HV_TEST_GUESTS)) $(HV_TGUEST_ELFS)
 	@bash hv/test/qemu-tests.sh
 

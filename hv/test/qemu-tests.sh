@@ -125,16 +125,57 @@ if [ -x build/hvtrace ]; then
 			       (SELECT count(*) FROM pt_lifetimes WHERE free_seq IS NULL) FROM x")
 		read -r changes flushes teardown alive <<<"$row"
 		if [ "${changes:-0}" -gt 0 ] && [ "${flushes:-0}" -ge 1 ] && [ "${alive:-1}" = 0 ] &&
-		   { [ "$4" = shadow ] || [ "${teardown:-0}" -gt 0 ]; }; then
-			echo "TEST hv.$name PASS after the exit hypercall: $changes SPTE changes ($teardown teardown), $flushes flush(es); $alive TDP tables never freed"
+		   [ "${teardown:-0}" -gt 0 ]; then
+			echo "TEST hv.$name PASS after the exit hypercall: $changes SPTE changes ($teardown teardown), $flushes flush(es); $alive $4 tables never freed"
 		else
-			echo "TEST hv.$name FAIL after the exit hypercall: $changes SPTE changes ($teardown teardown), $flushes flush(es); $alive TDP tables never freed (trace $hvt)"
+			echo "TEST hv.$name FAIL after the exit hypercall: $changes SPTE changes ($teardown teardown), $flushes flush(es); $alive $4 tables never freed (trace $hvt)"
+		fi
+	}
+	# A traced mmu=shadow run (issues #3/#4): the trace passes hvtrace check
+	# (T1..T3); every shadow table (pt_alloc with the shadow flag 8) has its
+	# own pt_free by the end of the run (zap, flood, root eviction, mode
+	# change or the VM teardown), each after a flush that follows its unlink
+	# (pt_lifetimes.flush_seq); and from the teardown's first write on every
+	# SPTE change has reason teardown (12), one per SPTE present then.
+	shadow_tables_case() {
+		local name=$1 hvt=$2 db=${2%.hvt}.db chk row
+		chk=$(build/hvtrace check "$hvt" 2>&1 | tail -1)
+		rm -f "$db"
+		if [[ "$chk" != OK* ]] || ! build/hvtrace import "$hvt" "$db" >/dev/null 2>&1; then
+			echo "TEST hv.$name FAIL hvtrace check: $chk (trace $hvt)"
+			return
+		fi
+		row=$(sqlite3 -separator ' ' "$db" "WITH s AS (SELECT * FROM pt_lifetimes p
+				WHERE EXISTS (SELECT 1 FROM events e WHERE e.seq = p.alloc_seq AND (e.flags & 8) != 0)),
+			td AS (SELECT min(seq) AS first FROM events WHERE type = 1 AND reason = 12)
+			SELECT (SELECT count(*) FROM s),
+			       (SELECT count(*) FROM s WHERE free_seq IS NULL),
+			       (SELECT count(*) FROM s WHERE free_seq IS NOT NULL AND (flush_seq IS NULL OR unlink_seq <= alloc_seq)),
+			       (SELECT count(*) FROM events WHERE type = 9 AND (flags & 8) != 0),
+			       (SELECT count(*) FROM events, td WHERE type = 1 AND seq >= td.first AND reason != 12),
+			       (SELECT count(*) FROM events WHERE type = 1 AND reason = 12)")
+		read -r tables alive noflush frees other teardown <<<"$row"
+		if [ "${tables:-0}" -gt 0 ] && [ "${alive:-1}" = 0 ] && [ "${noflush:-1}" = 0 ] &&
+		   [ "${frees:-0}" = "$tables" ] && [ "${other:-1}" = 0 ] && [ "${teardown:-0}" -gt 0 ]; then
+			echo "TEST hv.$name PASS $chk; $tables shadow tables allocated, $frees freed, each after a covering flush; $teardown teardown SPTE writes, none of another reason"
+		else
+			echo "TEST hv.$name FAIL $tables shadow tables: $alive never freed, $noflush freed without a flush after the unlink, $frees pt_free; $teardown teardown writes, $other of another reason after the first (trace $hvt)"
 		fi
 	}
 	[ -f "$OUT/trace_smp/stress.hvt" ] &&
 		teardown_case teardown_smp "$OUT/trace_smp/stress.hvt" "$OUT/trace_smp.log" tdp
 	if run trace_shadow 0 '^run-qemu: trace: ' -g touch -m shadow; then
 		teardown_case teardown_shadow "$OUT/trace_shadow/touch.hvt" "$OUT/trace_shadow.log" shadow
+		shadow_tables_case trace_shadow_tables "$OUT/trace_shadow/touch.hvt"
+	fi
+	# The same with 3 vCPUs (zaps, aging, remote flushes) and a guest that
+	# edits, unmaps and remaps its page tables and switches CR3 over 5
+	# address spaces (root evictions, unshadowing).
+	if run trace_shadow_smp 0 '^run-qemu: trace: ' -g stress -s 3 -m shadow; then
+		shadow_tables_case trace_shadow_smp_tables "$OUT/trace_shadow_smp/stress.hvt"
+	fi
+	if run trace_shadow_edit 0 '^run-qemu: trace: ' -g shadow_edit -m shadow; then
+		shadow_tables_case trace_shadow_edit_tables "$OUT/trace_shadow_edit/shadow_edit.hvt"
 	fi
 	# Emulated MMIO (LAPIC, all-ones hole) leaves HVT_MMIO records.
 	if run trace_mmio 0 '^run-qemu: trace: ' -g build/hv/tguests/lapic.elf -s 2; then
