@@ -38,14 +38,136 @@ static void app_init(struct app *a, const char *path)
 int app_open(struct app *a, const char *path, s64 interval, char *err, size_t errlen)
 {
 	app_init(a, path);
-	return replay_open(&a->r, path, interval, err, errlen);
+	if (replay_open(&a->r, path, interval, err, errlen))
+		return -1;
+	a->teardown_seq = app_teardown_start(a->r.db, a->r.info.last_seq);
+	return 0;
 }
 
 int app_open_interactive(struct app *a, const char *path, s64 interval, char *err,
 			 size_t errlen)
 {
 	app_init(a, path);
-	return replay_open_deferred(&a->r, path, interval, err, errlen);
+	if (replay_open_deferred(&a->r, path, interval, err, errlen))
+		return -1;
+	a->teardown_seq = app_teardown_start(a->r.db, a->r.info.last_seq);
+	return 0;
+}
+
+/* Records only a running guest makes happen: the teardown comes after the
+ * last of them (every vCPU has stopped before mmu_vm_destroy runs). */
+static bool guest_record(unsigned type)
+{
+	switch (type) {
+	case HVT_EXIT: case HVT_ENTRY: case HVT_FAULT: case HVT_FAULT_END: case HVT_FAST_FAULT:
+	case HVT_WALK_STEP: case HVT_HYPERCALL: case HVT_MMIO: case HVT_MARKER:
+		return true;
+	default:
+		return false;
+	}
+}
+
+s64 app_teardown_start(sqlite3 *db, s64 last_seq)
+{
+	sqlite3_stmt *st;
+	s64 start = -1;
+	bool teardown = false;
+
+	/* Backwards by the primary key: only the teardown's own records are read. */
+	if (last_seq < 0 || sqlite3_prepare_v2(db, "SELECT seq, type, reason FROM events"
+					       " ORDER BY seq DESC", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		unsigned type = (unsigned)sqlite3_column_int(st, 1);
+
+		if (guest_record(type))
+			break;
+		if ((type == HVT_SPTE_CHANGE && sqlite3_column_int(st, 2) == HVT_SR_TEARDOWN) ||
+		    type == HVT_PT_FREE)
+			teardown = true;
+		start = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return teardown ? start : -1;
+}
+
+/* The nearest fault of vcpu at or before seq (before: dir < 0 excludes seq). */
+static s64 fault_at_or_before(struct app *a, unsigned vcpu, s64 seq)
+{
+	s64 args[2] = { seq, vcpu }, v;
+
+	if (tracedb_query_s64(a->r.db, "SELECT seq FROM events WHERE type = 3 AND seq <= ?1"
+			      " AND vcpu = ?2 ORDER BY seq DESC LIMIT 1", args, 2, &v) == 0)
+		return v;
+	return -1;
+}
+
+void app_fault_run(struct app *a, const struct hvt_event *f, s64 *first, s64 *last, s64 *len,
+		   s64 *nth)
+{
+	/* The nearest fault of the vCPU that differs, on each side; ORDER BY +
+	 * LIMIT walks the type index from the fault and stops there. */
+	static const char before[] = "SELECT seq FROM events WHERE type = 3 AND seq < ?1 AND vcpu = ?2"
+		" AND (a != ?3 OR b != ?4 OR d != ?5) ORDER BY seq DESC LIMIT 1";
+	static const char after[] = "SELECT seq FROM events WHERE type = 3 AND seq > ?1 AND vcpu = ?2"
+		" AND (a != ?3 OR b != ?4 OR d != ?5) ORDER BY seq LIMIT 1";
+	static const char edge[] = "SELECT %s(seq) FROM events WHERE type = 3 AND vcpu = ?3"
+		" AND seq > ?1 AND seq < ?2";
+	s64 args[5] = { f->seq, f->vcpu, (s64)f->a, (s64)f->b, (s64)f->d }, lo, hi, v;
+	s64 range[3];
+	char sql[160];
+
+	if (tracedb_query_s64(a->r.db, before, args, 5, &lo))
+		lo = -1;
+	if (tracedb_query_s64(a->r.db, after, args, 5, &hi))
+		hi = a->r.info.last_seq + 1;
+	range[0] = lo, range[1] = hi, range[2] = f->vcpu;
+	snprintf(sql, sizeof(sql), edge, "min");
+	*first = tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : f->seq;
+	snprintf(sql, sizeof(sql), edge, "max");
+	*last = tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : f->seq;
+	snprintf(sql, sizeof(sql), edge, "count");
+	*len = tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : 1;
+	range[1] = f->seq + 1;
+	*nth = *len > 1 && tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : 1;
+}
+
+int app_skip_run(struct app *a, int dir)
+{
+	struct hvt_event ev, f;
+	s64 first, last, len, nth, fault, end;
+
+	if (replay_event(&a->r, a->r.cursor, &ev))
+		return RD_SCREEN;
+	fault = ev.vcpu == HVT_NO_VCPU ? -1 : fault_at_or_before(a, ev.vcpu, a->r.cursor);
+	if (fault < 0 || tracedb_get(a->r.db, fault, &f)) {
+		app_message(a, true, "no fault of this vCPU at or before the cursor");
+		return RD_SCREEN;
+	}
+	app_fault_run(a, &f, &first, &last, &len, &nth);
+	if (len < 2) {
+		app_message(a, false, "fault %lld is not repeated (no run of identical faults)",
+			    (long long)fault);
+		return RD_SCREEN;
+	}
+	if (dir < 0) {
+		app_message(a, false, "first of %lld identical faults", (long long)len);
+		return app_goto(a, first);
+	}
+	if (a->r.cursor < last) {
+		app_message(a, false, "last of %lld identical faults (x again: past it)", (long long)len);
+		return app_goto(a, last);
+	}
+	/* Past the last one: the event after its fault_end (or after it). */
+	{
+		s64 args[1] = { last };
+
+		if (tracedb_query_s64(a->r.db, "SELECT seq FROM events WHERE type = 4 AND b = ?1",
+				      args, 1, &end))
+			end = last;
+	}
+	app_message(a, false, "after the %lld identical faults", (long long)len);
+	return app_goto(a, end + 1 > a->r.info.last_seq ? a->r.info.last_seq : end + 1);
 }
 
 static int build_pct(const struct app *a)

@@ -42,6 +42,7 @@ struct app {
 	char msg[200];              /* one-line message for the status bar */
 	bool msg_error;             /* msg is an error */
 	int build_pct;              /* checkpoint build progress last shown */
+	s64 teardown_seq;           /* first record of the VM's teardown (app_teardown_start), -1 if none */
 	/* Called while a seek waits for the background checkpoint build, with
 	 * the builder's progress; returns true to cancel the seek. NULL: wait
 	 * silently (headless modes never build in the background). */
@@ -84,6 +85,20 @@ int app_play_tick(struct app *a, long steps);
 /* Compiles "vcpu=1 type=fault,spte gfn=0x100-0x1ff level=1 reason=zap
  * sptep=0x... 0x1234" into a SQL condition. 0, or -1 with a message. */
 int app_parse_expr(const char *text, struct expr *out, char *err, size_t errlen);
+/* The VM's teardown (hv/README.md "The end of a run"): the records after the
+ * last one a guest caused (exit, entry, fault, fault_end, fast_fault,
+ * walk_step, hypercall, mmio, marker), when they hold a teardown SPTE change
+ * or a pt_free. Found by reading back from the last seq. -1 if none. */
+s64 app_teardown_start(sqlite3 *db, s64 last_seq);
+/* A run of identical faults (same vCPU, address, error code and rip, one
+ * after the other: hv's livelock stop ends one at 10 000, hv/core/
+ * fault_loop.c) around fault: its first and last fault's seq, its length and
+ * where fault is in it (1 = first). */
+void app_fault_run(struct app *a, const struct hvt_event *fault, s64 *first, s64 *last, s64 *len,
+		   s64 *nth);
+/* x / X: past the run of identical faults the cursor is in (forward: to its
+ * last fault, then past that fault's end), or back to its first fault. */
+int app_skip_run(struct app *a, int dir);
 /* Seqs of the SPTE writes and flushes a fault caused (at most max). */
 int app_fault_effects(struct app *a, const struct hvt_event *fault, s64 *seqs, int max,
 		      s64 *end_seq);

@@ -291,6 +291,21 @@ static void summary_payload(const struct hvt_event *ev, char *buf, size_t len)
 	case HVT_PT_ALLOC: case HVT_PT_FREE:
 		snprintf(buf, len, "L%u table %#llx gfn %#llx", ev->level, U(ev->a), U(ev->b));
 		break;
+	case HVT_WALK_STEP: /* the gPTE as read: 4 or 8 bytes, the detail pane decodes it */
+		snprintf(buf, len, "%-8s L%u gva %#llx gpte %#llx @%#llx%s",
+			 ev->reason == 2 ? "set_ad" : ev->reason == 1 ? "FAULT" : "read", ev->level,
+			 U(ev->a), U(ev->b), U(ev->c),
+			 ev->flags & HVT_F_LOST_RACE ? " LOST" : "");
+		break;
+	case HVT_SP_EVENT: {
+		static const char *const sp[] = { "?", "get", "unsync", "sync", "zap", "wrprot", "flood" };
+		char what[48];
+
+		role_short(ev->b, ev->a, what, sizeof(what));
+		snprintf(buf, len, "%-8s L%u %s table %#llx%s", ev->reason < 7 ? sp[ev->reason] : "?",
+			 ev->level, what, U(ev->c), ev->d ? " new" : "");
+		break;
+	}
 	case HVT_EXIT:
 		snprintf(buf, len, "%-8s rip %#llx", exit_kind_name(ev->reason), U(ev->d));
 		break;
@@ -315,4 +330,199 @@ void event_summary(const struct hvt_event *ev, char *buf, size_t len)
 		snprintf(vcpu, sizeof(vcpu), "v%u", ev->vcpu);
 	summary_payload(ev, payload, sizeof(payload));
 	snprintf(buf, len, "%-3s %-6s %s", vcpu, type_short(ev->type), payload);
+}
+
+/* ---- guest page tables and shadow roles (32-bit, PAE and long-mode guests) ---- */
+
+const char *guest_mode_name(int mode)
+{
+	static const char *const names[] = { "paging off", "32-bit", "PAE", "4-level", "5-level" };
+
+	return mode >= 0 && mode < 5 ? names[mode] : "unknown mode";
+}
+
+/* A walk's first step is at the mode's root level (SDM Vol. 3A Table 4-1):
+ * the trace has no mode field on walk steps, the level of the first one
+ * says it. */
+int guest_mode_of_root_level(unsigned level)
+{
+	return level >= 2 && level <= 5 ? (int)level - 1 : GUEST_MODE_UNKNOWN;
+}
+
+unsigned gpte_index(int mode, unsigned level, u64 gva)
+{
+	if (mode == 1) /* 1024 4-byte entries: gva bits 31:22, 21:12 */
+		return (unsigned)((gva >> (level == 2 ? 22 : 12)) & 1023);
+	if (mode == 2 && level == 3) /* the PAE PDPT: 4 entries, gva bits 31:30 */
+		return (unsigned)((gva >> 30) & 3);
+	return (unsigned)((gva >> (12 + 9 * (level - 1))) & 511);
+}
+
+/* Appends "name " for each set bit of a list. */
+static size_t put_bits(char *buf, size_t len, size_t used, u64 v,
+		       const struct spte_bit *bits, int n)
+{
+	for (int i = 0; i < n && used + 8 < len; i++) {
+		if (v & bits[i].mask)
+			used += (size_t)snprintf(buf + used, len - used, "%s ", bits[i].name);
+	}
+	return used;
+}
+
+void gpte_describe(int mode, unsigned level, u64 gpte, char *buf, size_t len)
+{
+	/* SDM Vol. 3A 4.3 (32-bit), 4.4 (PAE), 4.5 (4/5-level): bit positions. */
+	static const struct spte_bit common[] = {
+		{ "P", BIT(0) }, { "W", BIT(1) }, { "U", BIT(2) }, { "PWT", BIT(3) },
+		{ "PCD", BIT(4) }, { "A", BIT(5) },
+	};
+	static const struct spte_bit pdpte[] = { { "P", BIT(0) }, { "PWT", BIT(3) }, { "PCD", BIT(4) } };
+	bool wide = mode != 1, leaf, ps = level > 1 && (gpte & BIT(7));
+	size_t used = 0;
+	u64 addr;
+
+	buf[0] = 0;
+	if (mode == GUEST_MODE_UNKNOWN) {
+		snprintf(buf, len, "gPTE 0x%llx (guest paging mode unknown)", (unsigned long long)gpte);
+		return;
+	}
+	if (!wide && gpte >> 32) {
+		snprintf(buf, len, "0x%llx: bits above 31 in a 4-byte gPTE (not a 32-bit entry)",
+			 (unsigned long long)gpte);
+		return;
+	}
+	if (!(gpte & BIT(0))) {
+		snprintf(buf, len, "not present (P=0: the rest is the guest's own)");
+		return;
+	}
+	if (mode == 2 && level == 3) { /* a PDPTE: no R/W, U/S, A, D, XD */
+		used = put_bits(buf, len, used, gpte, pdpte, 3);
+		snprintf(buf + used, len - used, "PD at 0x%llx", (unsigned long long)(gpte & 0xffffffffff000ull));
+		return;
+	}
+	used = put_bits(buf, len, used, gpte, common, 6);
+	leaf = level == 1 || ps;
+	if (leaf && (gpte & BIT(6)) && used + 4 < len)
+		used += (size_t)snprintf(buf + used, len - used, "D ");
+	if (ps && used + 4 < len)
+		used += (size_t)snprintf(buf + used, len - used, "PS ");
+	if (leaf && (gpte & BIT(8)) && used + 4 < len)
+		used += (size_t)snprintf(buf + used, len - used, "G ");
+	if (wide && (gpte & BIT(63)) && used + 4 < len)
+		used += (size_t)snprintf(buf + used, len - used, "XD ");
+	if (!wide) {
+		/* 4 MiB page: address bits 31:22, and 39:32 from PDE bits 20:13 (PSE-36) */
+		addr = ps ? (gpte & 0xffc00000ull) | (((gpte >> 13) & 0xff) << 32) : gpte & 0xfffff000ull;
+	} else {
+		addr = gpte & 0xffffffffff000ull;
+		if (ps)
+			addr &= ~((1ull << (12 + 9 * (level - 1))) - 1);
+	}
+	if (used < len)
+		snprintf(buf + used, len - used, "%s 0x%llx",
+			 !leaf ? "table" : ps ? (!wide ? "4M page" : level == 2 ? "2M page" : "1G page")
+					      : "page", (unsigned long long)addr);
+}
+
+/* The role word's fields (mmu/SHADOW.md 5.1; mmu/shadow_int.h SR_*). */
+#define ROLE_LEVEL(r)  ((unsigned)((r) & 0xf))
+#define ROLE_MODE(r)   ((int)(((r) >> 4) & 7))
+#define ROLE_QUAD(r)   ((unsigned)(((r) >> 10) & 7))
+#define ROLE_ACC(r)    ((unsigned)(((r) >> 13) & 7))
+#define ROLE_4B        BIT(16)
+#define ROLE_DIRECT    BIT(17)
+#define ROLE_INVALID   BIT(18)
+#define ROLE_PAE_ROOT  BIT(24)
+
+void role_describe(u64 role, char *buf, size_t len)
+{
+	static const struct spte_bit cpu[] = {
+		{ "4B", BIT(16) }, { "direct", BIT(17) }, { "invalid", BIT(18) }, { "nxe", BIT(19) },
+		{ "wp", BIT(20) }, { "smep", BIT(21) }, { "smap", BIT(22) }, { "smm", BIT(23) },
+		{ "pae-root", BIT(24) },
+	};
+	unsigned acc = ROLE_ACC(role);
+	size_t used;
+
+	used = (size_t)snprintf(buf, len, "role 0x%llx: L%u %s guest, access %c%c%c, ",
+				(unsigned long long)role, ROLE_LEVEL(role), guest_mode_name(ROLE_MODE(role)),
+				acc & 2 ? 'w' : '-', acc & 4 ? 'u' : '-', acc & 1 ? 'x' : '-');
+	if (used < len && (role & ROLE_4B))
+		used += (size_t)snprintf(buf + used, len - used, "quadrant %u ", ROLE_QUAD(role));
+	if (used < len)
+		put_bits(buf, len, used, role, cpu, 9);
+}
+
+void role_short(u64 role, u64 gfn, char *buf, size_t len)
+{
+	if (role & ROLE_PAE_ROOT)
+		snprintf(buf, len, "PAE root");
+	else if (role & ROLE_DIRECT)
+		snprintf(buf, len, "direct %#llx", (unsigned long long)gfn);
+	else if (role & ROLE_4B)
+		snprintf(buf, len, "gPT %#llx q%u", (unsigned long long)gfn, ROLE_QUAD(role));
+	else
+		snprintf(buf, len, "gPT %#llx", (unsigned long long)gfn);
+}
+
+void role_shadows(u64 role, u64 gfn, char *buf, size_t len)
+{
+	unsigned lv = ROLE_LEVEL(role), q = ROLE_QUAD(role);
+	int mode = ROLE_MODE(role);
+	const char *table = lv == 1 ? "PT" : lv == 2 ? "PD" : lv == 3 ? "PDPT" : lv == 4 ? "PML4" : "PML5";
+
+	/* Two lines at most, split at '\n' (the detail pane has 80 columns). */
+	if (role & ROLE_PAE_ROOT)
+		snprintf(buf, len, "shadows no gPT: the MMU's PAE root, 4 entries of 1 GiB\n"
+			 "(the CPU loads them as PDPTEs); gfn %#llx is the guest's CR3 frame",
+			 (unsigned long long)gfn);
+	else if (role & ROLE_DIRECT)
+		snprintf(buf, len, "shadows no gPT (direct): maps from gfn %#llx\n"
+			 "(paging off, or a guest huge page split into 4K SPTEs)", (unsigned long long)gfn);
+	else if ((role & ROLE_4B) && lv == 2)
+		/* a 32-bit PD has 1024 gPDEs of 4 MiB; this SP's 512 SPTEs of 2 MiB cover 256 */
+		snprintf(buf, len, "shadows quadrant %u of the 32-bit PD at gfn %#llx: gPDEs %u..%u\n"
+			 "(gva 0x%08llx..0x%08llx; 2 SPTEs of 2 MiB per 4 MiB gPDE)", q,
+			 (unsigned long long)gfn, q * 256, q * 256 + 255, (unsigned long long)q << 30,
+			 ((unsigned long long)q << 30) + (1ull << 30) - 1);
+	else if (role & ROLE_4B)
+		/* a 32-bit PT has 1024 gPTEs (4 MiB); this SP covers half of them */
+		snprintf(buf, len, "shadows quadrant %u of the 32-bit PT at gfn %#llx: gPTEs %u..%u\n"
+			 "(4-byte gPTEs: one SP of 512 SPTEs holds half of the guest's table)", q,
+			 (unsigned long long)gfn, q * 512, q * 512 + 511);
+	else
+		snprintf(buf, len, "shadows the %s guest's %s at gfn %#llx (512 8-byte gPTEs)",
+			 guest_mode_name(mode), table, (unsigned long long)gfn);
+}
+
+const char *vendor_exit_name(unsigned vendor, u64 code)
+{
+	/* AMD APM Vol. 2 Appendix C; Intel SDM Vol. 3 Appendix C. */
+	static const struct { u64 code; const char *name; } svm[] = {
+		{ 0x000, "VMEXIT_CR0_READ" }, { 0x003, "VMEXIT_CR3_READ" },
+		{ 0x004, "VMEXIT_CR4_READ" }, { 0x010, "VMEXIT_CR0_WRITE" }, { 0x013, "VMEXIT_CR3_WRITE" },
+		{ 0x014, "VMEXIT_CR4_WRITE" }, { 0x04e, "VMEXIT_EXCP_PF" }, { 0x060, "VMEXIT_INTR" },
+		{ 0x061, "VMEXIT_NMI" }, { 0x063, "VMEXIT_INIT" }, { 0x064, "VMEXIT_VINTR" },
+		{ 0x072, "VMEXIT_CPUID" }, { 0x078, "VMEXIT_HLT" }, { 0x079, "VMEXIT_INVLPG" },
+		{ 0x07b, "VMEXIT_IOIO" }, { 0x07c, "VMEXIT_MSR" }, { 0x07f, "VMEXIT_SHUTDOWN" },
+		{ 0x081, "VMEXIT_VMMCALL" }, { 0x0a2, "VMEXIT_INVPCID" }, { 0x400, "VMEXIT_NPF" },
+	}, vmx[] = {
+		{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" }, { 2, "TRIPLE_FAULT" },
+		{ 3, "INIT" }, { 4, "SIPI" }, { 10, "CPUID" }, { 12, "HLT" }, { 14, "INVLPG" },
+		{ 18, "VMCALL" }, { 28, "CR_ACCESS" }, { 30, "IO_INSTRUCTION" }, { 31, "RDMSR" },
+		{ 32, "WRMSR" }, { 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" },
+		{ 52, "PREEMPTION_TIMER" }, { 58, "INVPCID" },
+	};
+	size_t i;
+
+	if (vendor == HVT_VENDOR_SVM) {
+		for (i = 0; i < sizeof(svm) / sizeof(svm[0]); i++)
+			if (svm[i].code == code)
+				return svm[i].name;
+	} else if (vendor == HVT_VENDOR_VMX) {
+		for (i = 0; i < sizeof(vmx) / sizeof(vmx[0]); i++)
+			if (vmx[i].code == (code & 0xffff))
+				return vmx[i].name;
+	}
+	return NULL;
 }

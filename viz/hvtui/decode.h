@@ -41,6 +41,28 @@ void spte_diff(const struct hvt_spte_format *f, u64 old, u64 new, char *buf, siz
 void fault_error_describe(unsigned vendor, unsigned kind, u64 err, char *buf, size_t len);
 /* Record flags, e.g. "atomic leaf lost-race". */
 void flags_describe(unsigned flags, char *buf, size_t len);
+/* Guest paging modes, numbered as enum gwalk_mode and the shadow role's mode
+ * field (mmu/SHADOW.md 5.1): 1 32-bit (4-byte gPTEs), 2 PAE, 3 4-level,
+ * 4 5-level; GUEST_MODE_UNKNOWN when the trace does not say. */
+#define GUEST_MODE_UNKNOWN (-1)
+const char *guest_mode_name(int mode);
+/* The mode whose walks start at this level (32-bit 2, PAE 3, 4-level 4, 5). */
+int guest_mode_of_root_level(unsigned level);
+/* Index of gva's entry at level in a gPT of this mode (32-bit: 10 bits). */
+unsigned gpte_index(int mode, unsigned level, u64 gva);
+/* A guest page-table entry (walk_step b) decoded by its mode and level:
+ * 4-byte entries for 32-bit paging (4 MiB pages with PSE-36 address bits),
+ * 8-byte ones (XD, PDPTE) for PAE and long mode. */
+void gpte_describe(int mode, unsigned level, u64 gpte, char *buf, size_t len);
+/* A shadow page's role word (sp_event b, mmu/SHADOW.md 5.1), spelled out;
+ * role_short says only what it shadows: "gPT 0x108 q1", "PAE root". */
+void role_describe(u64 role, char *buf, size_t len);
+void role_short(u64 role, u64 gfn, char *buf, size_t len);
+/* What the SP shadows: the guest table and the part of it, two lines split at a newline. */
+void role_shadows(u64 role, u64 gfn, char *buf, size_t len);
+/* The vendor's own name of a raw exit code (exit a): SVM VMEXIT_* / VMX
+ * basic exit reasons; NULL when hvtui does not know it. */
+const char *vendor_exit_name(unsigned vendor, u64 code);
 /* One line for the event list (without the seq column). */
 void event_summary(const struct hvt_event *ev, char *buf, size_t len);
 /* The gfn an event is about (index frame for shadow faults); false if none. */

@@ -75,6 +75,11 @@ static int act_why(struct app *a, int arg, long count)
 	return app_why(a);
 }
 
+static int act_skip_run(struct app *a, int arg, long count)
+{
+	return app_skip_run(a, arg);
+}
+
 static int act_prompt(struct app *a, int arg, long count)
 {
 	a->prompt = (enum prompt_kind)arg;
@@ -153,6 +158,8 @@ static const struct key_binding keymap[K_MAX] = {
 	[']'] = { act_same_kind, +1, "next of same type+reason" },
 	['['] = { act_same_kind, -1, "prev of same type+reason" },
 	['w'] = { act_why, 0, "why: fault <-> its writes" },
+	['x'] = { act_skip_run, +1, "skip identical faults (livelock)" },
+	['X'] = { act_skip_run, -1, "first of the identical faults" },
 	['/'] = { act_prompt, PROMPT_SEARCH, "search (filter syntax)" },
 	['n'] = { act_search, +1, "next search match" },
 	['N'] = { act_search, -1, "previous search match" },

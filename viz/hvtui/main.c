@@ -194,6 +194,55 @@ static const char *level_label(unsigned l)
 	return buf;
 }
 
+static const char *mode_label(unsigned m)
+{
+	return guest_mode_name((int)m);
+}
+
+/* Markers (hv's labels, e.g. "fault livelock"), one line each. */
+static void print_markers(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int i, n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT seq, vcpu, a, b, c, d, e FROM events WHERE type = 16"
+			       " ORDER BY seq LIMIT 20", -1, &st, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		u64 w[5];
+		char label[41];
+
+		for (i = 0; i < 5; i++)
+			w[i] = (u64)sqlite3_column_int64(st, 2 + i);
+		memcpy(label, w, 40); /* the record's payload bytes, little-endian (x86) */
+		label[40] = 0;
+		for (i = 0; label[i]; i++)
+			if (label[i] < 32 || label[i] > 126)
+				label[i] = '.';
+		printf("%-13s %10lld \"%s\" (vcpu %d)\n", n++ ? "" : "markers at",
+		       sqlite3_column_int64(st, 0), label, sqlite3_column_int(st, 1));
+	}
+	sqlite3_finalize(st);
+}
+
+/* The VM's teardown (hv/README.md "The end of a run"): where it starts and
+ * what it holds, so a student sees it apart from the guest's run. */
+static void print_teardown(sqlite3 *db, const struct trace_info *in)
+{
+	s64 t = app_teardown_start(db, in->last_seq);
+	char sql[160], title[40];
+
+	if (t < 0) {
+		printf("%-13s %10s no teardown records at the end (trace cut, or hv stopped early)\n",
+		       "teardown", "-");
+		return;
+	}
+	snprintf(title, sizeof(title), "teardown %lld", (long long)t);
+	snprintf(sql, sizeof(sql), "SELECT type, count(*) FROM events WHERE seq >= %lld GROUP BY 1",
+		 (long long)t);
+	print_group(db, title, sql, type_name);
+}
+
 static int run_summary(const char *path)
 {
 	struct trace_info in;
@@ -223,6 +272,13 @@ static int run_summary(const char *path)
 		    flush_reason_name);
 	print_group(db, "  by scope", "SELECT aux, count(*) FROM events WHERE type = 2 GROUP BY 1",
 		    flush_scope_name);
+	print_group(db, "exits", "SELECT reason, count(*) FROM events WHERE type = 13 GROUP BY 1",
+		    exit_kind_name);
+	if (in.mmu_mode == HVT_MMU_SHADOW) /* the guest paging mode(s), from the SP roles */
+		print_group(db, "sp by mode", "SELECT (b >> 4) & 7, count(*) FROM events WHERE type = 7"
+			    " GROUP BY 1", mode_label);
+	print_markers(db);
+	print_teardown(db, &in);
 	sqlite3_close(db);
 	return 0;
 }

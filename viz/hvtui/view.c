@@ -44,8 +44,10 @@ static void draw_title(struct app *a, struct canvas *c)
 	const struct trace_info *in = &a->r.info;
 	int col;
 
-	col = canvas_printf(c, 0, 0, ST_TITLE, " hvtui %s  seq %lld/%lld  %s %s %uvcpu",
+	/* The teardown right after the seq: the path may push the rest off 80 columns. */
+	col = canvas_printf(c, 0, 0, ST_TITLE, " hvtui %s  seq %lld/%lld%s  %s %s %uvcpu",
 			    a->path, (long long)a->r.cursor, (long long)in->last_seq,
+			    a->teardown_seq >= 0 && a->r.cursor >= a->teardown_seq ? " [VM teardown]" : "",
 			    in->mmu_mode == HVT_MMU_SHADOW ? "shadow" : "tdp",
 			    in->vendor == HVT_VENDOR_VMX ? "vmx" : in->vendor == HVT_VENDOR_SVM ? "svm" : "host",
 			    in->nr_vcpus);
@@ -179,9 +181,17 @@ static void detail_fault(struct app *a, struct canvas *c, int row, const struct 
 	size_t used = 0;
 	struct hvt_event fe;
 
+	s64 first, last, len, nth;
+
 	fault_error_describe(a->r.info.vendor, ev->reason, ev->b, err, sizeof(err));
-	canvas_printf(c, row, 1, ST_NORMAL, "%s fault: addr %#llx gpa %#llx rip %#llx",
-		      fault_kind_name(ev->reason), U(ev->a), U(ev->c), U(ev->d));
+	app_fault_run(a, ev, &first, &last, &len, &nth);
+	if (len > 1) /* the livelock: the same fault over and over (hv/core/fault_loop.c) */
+		canvas_printf(c, row, 1, ST_ALERT, "IDENTICAL fault %lld/%lld (x: skip): %s addr %#llx"
+			      " rip %#llx", (long long)nth, (long long)len, fault_kind_name(ev->reason),
+			      U(ev->a), U(ev->d));
+	else
+		canvas_printf(c, row, 1, ST_NORMAL, "%s fault: addr %#llx gpa %#llx rip %#llx",
+			      fault_kind_name(ev->reason), U(ev->a), U(ev->c), U(ev->d));
 	canvas_printf(c, row + 1, 1, ST_NORMAL, "error %s", err);
 	for (i = 0; i < n && used < sizeof(list); i++)
 		used += (size_t)snprintf(list + used, sizeof(list) - used, " %lld", (long long)fx[i]);
@@ -225,6 +235,122 @@ static void detail_other(struct app *a, struct canvas *c, int row, const struct 
 	if (ev->type == HVT_FAULT_END)
 		canvas_printf(c, row + 3, 1, ST_NORMAL, "end of fault %llu: %s (w: go to it)",
 			      U(ev->b), fault_result_name(ev->aux));
+	if (ev->type == HVT_MARKER) {
+		char label[41];
+
+		memcpy(label, &ev->a, 40); /* a..e are consecutive u64s: the label's bytes */
+		label[40] = 0;
+		canvas_printf(c, row + 2, 1, ST_NORMAL, "marker \"%s\"", label);
+		if (!strncmp(label, "fault livelock", 14))
+			canvas_put(c, row + 3, 1, ST_ALERT, "hv stopped the VM: one fault fixed and raised"
+				   " 10000 times (hv/core/fault_loop.c); X: its first");
+	}
+}
+
+/* The guest paging mode of a walk step: the level of the first step of its
+ * walk (the records of one walk attempt are consecutive on a vCPU, top level
+ * first: mmu/SHADOW.md 3). 32-bit walks start at 2, PAE at 3. */
+static int walk_mode(struct app *a, const struct hvt_event *ev)
+{
+	static const char sql[] = "SELECT type, a, level FROM events WHERE seq <= ?1 AND seq >= ?1 - 64"
+				  " AND vcpu = ?2 ORDER BY seq DESC";
+	sqlite3_stmt *st;
+	unsigned top = ev->level;
+
+	if (sqlite3_prepare_v2(a->r.db, sql, -1, &st, NULL) != SQLITE_OK)
+		return GUEST_MODE_UNKNOWN;
+	sqlite3_bind_int64(st, 1, ev->seq);
+	sqlite3_bind_int(st, 2, ev->vcpu);
+	while (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == HVT_WALK_STEP &&
+	       (u64)sqlite3_column_int64(st, 1) == ev->a) {
+		if ((unsigned)sqlite3_column_int(st, 2) > top)
+			top = (unsigned)sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	return guest_mode_of_root_level(top);
+}
+
+static void detail_walk(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	int mode = walk_mode(a, ev);
+	char desc[160], old[160];
+
+	canvas_printf(c, row, 1, ST_NORMAL, "guest walk, %s paging (%u-byte gPTEs): L%u entry [%u] of"
+		      " gva %#llx", guest_mode_name(mode), mode == 1 ? 4 : 8, ev->level,
+		      gpte_index(mode, ev->level, ev->a), U(ev->a));
+	gpte_describe(mode, ev->level, ev->b, desc, sizeof(desc));
+	canvas_printf(c, row + 1, 1, ST_NORMAL, "gPTE 0x%0*llx at gpa %#llx: %s", mode == 1 ? 8 : 16,
+		      U(ev->b), U(ev->c), desc);
+	if (ev->reason == 2) { /* GWALK_TR_SET_AD: d is the old gPTE */
+		gpte_describe(mode, ev->level, ev->d, old, sizeof(old));
+		canvas_printf(c, row + 2, 1, ST_NORMAL, "was 0x%0*llx: %s", mode == 1 ? 8 : 16, U(ev->d), old);
+		canvas_printf(c, row + 3, 1, ev->flags & HVT_F_LOST_RACE ? ST_ALERT : ST_NORMAL, "%s",
+			      ev->flags & HVT_F_LOST_RACE ? "A/D update LOST to the guest: the walk restarts"
+							  : "the walker set A/D in the guest's entry");
+		return;
+	}
+	canvas_printf(c, row + 2, 1, ST_NORMAL, "access asked: %s %s %s", ev->d & 2 ? "write" : "read",
+		      ev->d & 4 ? "user" : "supervisor", ev->d & 16 ? "fetch" : "data");
+	if (ev->reason == 1) {
+		fault_error_describe(a->r.info.vendor, HVT_FK_SHADOW, ev->e, desc, sizeof(desc));
+		canvas_printf(c, row + 3, 1, ST_ALERT, "the walk FAULTED here: #PF %s", desc);
+	}
+}
+
+static void detail_sp(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	static const char *const sp[] = { "?", "get", "unsync", "sync", "zap", "wrprot", "flood" };
+	char desc[200], *nl;
+
+	canvas_printf(c, row, 1, ST_NORMAL, "shadow page %s: L%u table %#llx gfn %#llx%s%s",
+		      ev->reason < 7 ? sp[ev->reason] : "?", ev->level, U(ev->c), U(ev->a),
+		      ev->d ? " (created)" : "",
+		      a->teardown_seq >= 0 && ev->seq >= a->teardown_seq ? "  VM teardown" : "");
+	role_shadows(ev->b, ev->a, desc, sizeof(desc));
+	nl = strchr(desc, '\n');
+	if (nl)
+		*nl = 0;
+	canvas_printf(c, row + 1, 1, ST_NORMAL, "%s", desc);
+	if (nl)
+		canvas_printf(c, row + 2, 1, ST_NORMAL, "%s", nl + 1);
+	role_describe(ev->b, desc, sizeof(desc));
+	canvas_printf(c, row + 3, 1, ST_DIM, "%s", desc);
+}
+
+static void detail_exit(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	const char *raw = vendor_exit_name(a->r.info.vendor, ev->a);
+
+	canvas_printf(c, row, 1, ST_NORMAL, "exit %s: %s code %#llx (%s) rip %#llx",
+		      exit_kind_name(ev->reason), a->r.info.vendor == HVT_VENDOR_VMX ? "VMX" : "SVM",
+		      U(ev->a), raw ? raw : "unknown to hvtui", U(ev->d));
+	canvas_printf(c, row + 1, 1, ST_NORMAL, "qualification/exitinfo1 %#llx  info2 %#llx", U(ev->b),
+		      U(ev->c));
+	if (ev->reason == HVT_EX_INVPCID)
+		canvas_put(c, row + 2, 1, ST_NORMAL, "INVPCID: the guest invalidates TLB entries by PCID;"
+			   " under shadow paging hv syncs/zaps the shadow pages it covers");
+}
+
+static void detail_table(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)
+{
+	u64 gfn, role;
+	char sp[48];
+	bool free = ev->type == HVT_PT_FREE;
+
+	canvas_printf(c, row, 1, ST_NORMAL, "page table %s: L%u table %#llx first gfn %#llx",
+		      free ? (ev->reason == HVT_FREE_IMMEDIATE ? "freed at once" : "freed after a grace"
+			      " period") : "allocated", ev->level, U(ev->a), U(ev->b));
+	if (free)
+		canvas_printf(c, row + 1, 1, ST_NORMAL, ev->c ? "unlinked by the SPTE change at seq %llu"
+			      : "never linked (seq %llu)", U(ev->c));
+	else
+		canvas_printf(c, row + 1, 1, ST_NORMAL, "under root %#llx", U(ev->c));
+	if (walk_table_sp(&a->r, ev->a, &gfn, &role)) {
+		role_short(role, gfn, sp, sizeof(sp));
+		canvas_printf(c, row + 2, 1, ST_NORMAL, "shadow page: %s (sp_event role %#llx)", sp, U(role));
+	}
+	if (ev->flags & HVT_F_LOST_RACE)
+		canvas_put(c, row + 3, 1, ST_ALERT, "lost the race to link it: back to the vCPU's cache");
 }
 
 static void draw_detail(struct app *a, struct canvas *c, const struct layout *l,
@@ -238,8 +364,9 @@ static void draw_detail(struct app *a, struct canvas *c, const struct layout *l,
 		snprintf(vcpu, sizeof(vcpu), "vmm");
 	else
 		snprintf(vcpu, sizeof(vcpu), "vcpu %u", ev->vcpu);
-	snprintf(title, sizeof(title), "seq %lld  %s  %s  tsc %llu", (long long)ev->seq,
-		 type_name(ev->type), vcpu, U(ev->tsc));
+	snprintf(title, sizeof(title), "seq %lld  %s  %s  tsc %llu%s", (long long)ev->seq,
+		 type_name(ev->type), vcpu, U(ev->tsc),
+		 a->teardown_seq >= 0 && ev->seq >= a->teardown_seq ? "  (VM teardown)" : "");
 	canvas_rule(c, l->detail_rule, title);
 	if (ev->type == HVT_SPTE_CHANGE)
 		detail_spte(a, c, l->detail_rule + 1, ev);
@@ -247,6 +374,14 @@ static void draw_detail(struct app *a, struct canvas *c, const struct layout *l,
 		detail_fault(a, c, l->detail_rule + 1, ev);
 	else if (ev->type == HVT_TLB_FLUSH)
 		detail_flush(a, c, l->detail_rule + 1, ev);
+	else if (ev->type == HVT_WALK_STEP)
+		detail_walk(a, c, l->detail_rule + 1, ev);
+	else if (ev->type == HVT_SP_EVENT)
+		detail_sp(a, c, l->detail_rule + 1, ev);
+	else if (ev->type == HVT_EXIT)
+		detail_exit(a, c, l->detail_rule + 1, ev);
+	else if (ev->type == HVT_PT_ALLOC || ev->type == HVT_PT_FREE)
+		detail_table(a, c, l->detail_rule + 1, ev);
 	else
 		detail_other(a, c, l->detail_rule + 1, ev);
 }
@@ -274,9 +409,14 @@ static int path_for(struct app *a, const struct hvt_event *ev, u64 frame, struct
 	bool named = event_sptep(ev, &sptep) && (ev->level || ev->type == HVT_SPTE_CHANGE);
 	int n = 0;
 
+	if (a->r.info.mmu_mode == HVT_MMU_SHADOW && ev->type == HVT_SP_EVENT)
+		return walk_to_table(&a->r, ev->c, ev->level, s); /* who links this SP */
+	if (a->r.info.mmu_mode == HVT_MMU_SHADOW &&
+	    (ev->type == HVT_PT_ALLOC || ev->type == HVT_PT_FREE))
+		return walk_to_table(&a->r, ev->a, ev->level, s);
 	if (walk_root_for(&a->r, ev, &root) &&
 	    (!named || a->r.info.mmu_mode != HVT_MMU_SHADOW))
-		n = walk_down(&a->r, root, frame, s);
+		n = walk_down(&a->r, root, walk_root_level(&a->r, root), frame, s);
 	if (named && !walk_has(s, n, sptep))
 		n = walk_up(&a->r, sptep, ev->level ? ev->level : 1, frame, s);
 	return n;
@@ -290,26 +430,53 @@ static void draw_path(struct app *a, struct canvas *c, const struct layout *l,
 	u64 frame, sel = 0;
 	int n = 0, i, first;
 
-	if (!event_gfn(ev, a->r.info.mmu_mode, &frame)) {
+	bool shadow = a->r.info.mmu_mode == HVT_MMU_SHADOW;
+
+	if (shadow && ev->type == HVT_WALK_STEP) {
+		frame = ev->a >> 12; /* the shadow path of the gva being walked */
+	} else if (!event_gfn(ev, a->r.info.mmu_mode, &frame)) {
 		canvas_rule(c, l->path_rule, "page-table path: this event names no gfn");
 		return;
 	}
-	snprintf(title, sizeof(title), "path of %s %#llx as of seq %lld",
-		 a->r.info.mmu_mode == HVT_MMU_SHADOW && ev->type == HVT_FAULT ? "gva frame" : "gfn",
-		 U(frame), (long long)a->r.cursor);
+	if (shadow && (ev->type == HVT_SP_EVENT || ev->type == HVT_PT_ALLOC || ev->type == HVT_PT_FREE))
+		snprintf(title, sizeof(title), "entries linking shadow page %#llx as of seq %lld",
+			 U(ev->type == HVT_SP_EVENT ? ev->c : ev->a), (long long)a->r.cursor);
+	else
+		snprintf(title, sizeof(title), "path of %s %#llx as of seq %lld",
+			 shadow && (ev->type == HVT_FAULT || ev->type == HVT_FAULT_END ||
+				    ev->type == HVT_WALK_STEP) ? "gva frame"
+											 : "gfn",
+			 U(frame), (long long)a->r.cursor);
 	canvas_rule(c, l->path_rule, title);
 	n = path_for(a, ev, frame, s);
 	event_sptep(ev, &sel);
 	first = n > PATH_ROWS ? n - PATH_ROWS : 0; /* 5-level: keep the leaf end */
 	for (i = first; i < n; i++) {
+		int style = s[i].sptep == sel ? ST_CHANGED : s[i].live ? ST_NORMAL : ST_DIM;
+		u64 gfn, role;
+		char sp[48];
+
 		spte_describe(&a->r.info.fmt, s[i].value, s[i].level, desc, sizeof(desc));
-		canvas_printf(c, l->path_rule + 1 + i - first, 1,
-			      s[i].sptep == sel ? ST_CHANGED : s[i].live ? ST_NORMAL : ST_DIM,
-			      "L%u %#llx[%3u] 0x%016llx %s", s[i].level, U(s[i].table), s[i].index,
-			      U(s[i].value), desc);
+		if (!shadow) {
+			canvas_printf(c, l->path_rule + 1 + i - first, 1, style,
+				      "L%u %#llx[%3u] 0x%016llx %s", s[i].level, U(s[i].table),
+				      s[i].index, U(s[i].value), desc);
+			continue;
+		}
+		/* Shadow: which guest table (and quadrant) each shadow table
+		 * shadows, from its sp_event; a PAE root has 4 entries. */
+		if (walk_table_sp(&a->r, s[i].table, &gfn, &role))
+			role_short(role, gfn, sp, sizeof(sp));
+		else
+			snprintf(sp, sizeof(sp), "sp ?");
+		canvas_printf(c, l->path_rule + 1 + i - first, 1, style, "L%u %#llx[%3u] %-12s 0x%016llx %s",
+			      s[i].level, U(s[i].table), s[i].index, sp, U(s[i].value), desc);
 	}
 	if (n == 0)
-		canvas_put(c, l->path_rule + 1, 1, ST_DIM, "no root known yet");
+		canvas_put(c, l->path_rule + 1, 1, ST_DIM, shadow && ev->type != HVT_FAULT &&
+			   ev->type != HVT_WALK_STEP && ev->type != HVT_SPTE_CHANGE
+			   ? "no live entry links this shadow page (a root, or unlinked)"
+			   : "no root known yet");
 }
 
 /* ---- counters ----------------------------------------------------------------- */

@@ -39,11 +39,49 @@ static int walk_down_from(const struct replay *r, u64 table, unsigned level, u64
 	return n;
 }
 
-int walk_down(const struct replay *r, u64 root, u64 frame, struct walk_step out[WALK_MAX])
+int walk_down(const struct replay *r, u64 root, unsigned root_level, u64 frame,
+	      struct walk_step out[WALK_MAX])
 {
+	unsigned levels = root_level ? root_level : r->info.fmt.levels ? r->info.fmt.levels : 4;
+
+	/* A PAE root's index (gva bits 31:30) is what the 9-bit index gives for
+	 * a gva below 4 GiB: 32-bit and PAE guests have no other. */
+	return walk_down_from(r, root, levels > WALK_MAX ? WALK_MAX : levels, frame, out, 0);
+}
+
+unsigned walk_root_level(struct replay *r, u64 root)
+{
+	static const char sql[] = "SELECT level FROM events WHERE type = 8 AND a = ?1 AND seq <= ?2"
+				  " ORDER BY seq DESC LIMIT 1";
+	s64 args[2] = { (s64)root, r->cursor }, v;
 	unsigned levels = r->info.fmt.levels ? r->info.fmt.levels : 4;
 
-	return walk_down_from(r, root, levels > WALK_MAX ? WALK_MAX : levels, frame, out, 0);
+	if (r->info.mmu_mode != HVT_MMU_SHADOW)
+		return levels; /* one root of the format's depth; no query (bench-tui) */
+	if (tracedb_query_s64(r->db, sql, args, 2, &v) == 0 && v >= 1 && v <= WALK_MAX)
+		return (unsigned)v;
+	return levels;
+}
+
+bool walk_table_sp(struct replay *r, u64 table, u64 *gfn, u64 *role)
+{
+	static const char sql[] = "SELECT a, b FROM events WHERE type = 7 AND c = ?1 AND seq <= ?2"
+				  " ORDER BY seq DESC LIMIT 1";
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (r->info.mmu_mode != HVT_MMU_SHADOW ||
+	    sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, (s64)table);
+	sqlite3_bind_int64(st, 2, r->cursor);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*gfn = (u64)sqlite3_column_int64(st, 0);
+		*role = (u64)sqlite3_column_int64(st, 1);
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return found;
 }
 
 /* The live non-leaf entry of level+1 that points at table (O(live SPTEs)). */
@@ -94,6 +132,13 @@ int walk_up(const struct replay *r, u64 sptep, unsigned level, u64 frame,
 		n = walk_down_from(r, out[n - 1].value & r->info.fmt.pfn_mask, out[n - 1].level - 1,
 				   frame, out, n);
 	return n;
+}
+
+int walk_to_table(const struct replay *r, u64 table, unsigned level, struct walk_step out[WALK_MAX])
+{
+	const struct spte_entry *p = parent_of(r, table, level);
+
+	return p ? walk_up(r, p->sptep, level + 1, 0, out) : 0;
 }
 
 bool walk_root_for(struct replay *r, const struct hvt_event *ev, u64 *root)

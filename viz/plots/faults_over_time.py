@@ -27,10 +27,12 @@ def plot(db, path, ax):
         xs, ys = series[vcpu]
         who = "VMM" if vcpu == hvplot.NO_VCPU else f"vCPU {vcpu}"
         ax.plot(xs, ys, drawstyle="steps-post", label=who)
+    t0, unit, _ = hvplot.time_axis(db)
+    hvplot.mark_run_end(db, ax, t0, unit)
     ax.set_xlabel(f"time ({unit_name})")
     ax.set_ylabel(f"faults per bin ({width:.3g} {unit_name})")
     ax.set_title(f"Faults over time per vCPU ({hvplot.label(db, path)})")
-    if series:
+    if ax.get_legend_handles_labels()[0]:
         ax.legend()
     ax.grid(alpha=0.3)
 

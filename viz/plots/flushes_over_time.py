@@ -22,10 +22,11 @@ def plot(db, path, ax):
         total = list(itertools.accumulate(ys))
         ax.step(xs, total, where="post",
                 label=f"{hvplot.name(hvplot.FLUSH_REASONS, reason)} ({total[-1]:,})")
+    hvplot.mark_run_end(db, ax, t0, unit)
     ax.set_xlabel(f"time ({unit_name})")
     ax.set_ylabel("TLB flushes so far")
     ax.set_title(f"TLB flushes over time by reason ({hvplot.label(db, path)})")
-    if series:
+    if ax.get_legend_handles_labels()[0]:
         ax.legend()
     ax.grid(alpha=0.3)
 

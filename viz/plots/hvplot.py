@@ -74,6 +74,52 @@ def bin_width(db, t0, bins=100):
     return max(1, (t1 - t0) // bins + 1)
 
 
+# Records only a running guest makes happen; the VM's teardown comes after the
+# last of them (hv/README.md "The end of a run"; hvtui's app_teardown_start).
+GUEST_TYPES = {3, 4, 5, 6, 12, 13, 14, 15, 16}
+T_PT_FREE, T_MARKER, SR_TEARDOWN = 9, 16, 12
+
+
+def teardown_start(db):
+    """(seq, tsc) of the first record of the VM's teardown, or None: the records
+    after the last guest one, when they hold a teardown SPTE change or a pt_free.
+    Reads back from the end by the primary key (only the teardown's records)."""
+    start, teardown = None, False
+    for seq, typ, reason, tsc in db.execute(
+            "SELECT seq, type, reason, tsc FROM events ORDER BY seq DESC"):
+        if typ in GUEST_TYPES:
+            break
+        if (typ == T_SPTE_CHANGE and reason == SR_TEARDOWN) or typ == T_PT_FREE:
+            teardown = True
+        start = (seq, tsc)
+    return start if teardown else None
+
+
+def markers(db):
+    """[(seq, tsc, label)] of the trace's markers (hv's labels, e.g. "fault livelock")."""
+    out = []
+    for seq, tsc, *words in db.execute(
+            "SELECT seq, tsc, a, b, c, d, e FROM events WHERE type = ? ORDER BY seq LIMIT 20",
+            (T_MARKER,)):
+        raw = b"".join((w & (2**64 - 1)).to_bytes(8, "little") for w in words)
+        out.append((seq, tsc, raw.split(b"\0")[0].decode("ascii", "replace")))
+    return out
+
+
+def mark_run_end(db, ax, t0, unit):
+    """Shades the VM's teardown and draws each marker on a time axis, so that
+    what happens at the end (a livelock stop, the teardown's zaps and flush)
+    is not read as the guest's own work."""
+    td = teardown_start(db)
+    if td:
+        t1 = db.execute("SELECT max(tsc) FROM events").fetchone()[0]
+        ax.axvspan((td[1] - t0) / unit, max(t1 - t0, td[1] - t0 + 1) / unit, color="grey",
+                   alpha=0.25, label=f"VM teardown (seq {td[0]}..)")
+    for seq, tsc, text in markers(db):
+        ax.axvline((tsc - t0) / unit, color="red", linestyle="--", linewidth=1,
+                   label=f'marker "{text}" (seq {seq})')
+
+
 def parse_args(doc, two=False):
     """Standard arguments: DB [DB2] --out FILE.png."""
     p = argparse.ArgumentParser(description=doc)

@@ -5,7 +5,11 @@
 #      (mkfixture, written with the sqlite3 C API on trace/schema.sql) and,
 #      when build/hvtrace is there, on a trace from `hvtrace synth` + import
 #   2. hvtui screens, headless and in tmux (tmux_test.sh)
-#   3. every plot script writes a non-empty PNG (plots_test.sh)
+#   3. today's trace shapes (shapes_test.sh): paging32 in 32-bit and PAE mode
+#      booted under mmu=shadow (PAE root, quadrants, 4-byte gPTEs), the VM's
+#      teardown, hv's livelock stop, INVPCID exits
+#   4. every plot script writes a non-empty PNG (plots_test.sh), also on the
+#      paging32 traces of 3
 set -u
 B=build/viz
 T=$B/test
@@ -73,6 +77,7 @@ else
 	status=1
 fi
 
+bash viz/test/shapes_test.sh || status=1
 bash viz/test/tmux_test.sh "$fixture" || status=1
 second=$fixture
 [ -s "$synth" ] && second=$synth

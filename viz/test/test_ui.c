@@ -96,6 +96,65 @@ static void test_decode(void)
 	report("ui.fault_error_code", ok, buf);
 }
 
+/* Guest page-table entries by mode (SDM Vol. 3A 4.3-4.5): a 32-bit 4 MiB PDE
+ * takes address bits 39:32 from its bits 20:13 (PSE-36), which a 64-bit
+ * reading would take for address bits; a PAE entry has XD in bit 63; a
+ * PAE PDPTE has no R/W or U/S. */
+static void test_gpte(void)
+{
+	static const struct { int mode; unsigned level; u64 gpte; const char *want; } cases[] = {
+		{ 1, 2, 0x00c00083, "P W PS 4M page 0xc00000" },
+		{ 1, 2, 0x00c020e3, "P W A D PS 4M page 0x100c00000" }, /* PSE-36: bit 13 -> 32 */
+		{ 1, 2, 0x00112027, "P W U A table 0x112000" },
+		{ 1, 1, 0x00802163, "P W A D G page 0x802000" },
+		{ 1, 1, 0x100802163ull, "bits above 31" },
+		{ 2, 3, 0x00109001, "P PD at 0x109000" },
+		{ 2, 3, 0x00109007, "P PD at 0x109000" },     /* bits 1, 2 are not R/W, U/S */
+		{ 2, 2, 0x80000000c00000e3ull, "P W A D PS XD 2M page 0xc00000" },
+		{ 3, 3, 0x40000083, "P W PS 1G page 0x40000000" },
+		{ 1, 1, 0x00802162, "not present" },
+	};
+	char buf[160], detail[400] = "";
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; ok && i < sizeof(cases) / sizeof(cases[0]); i++) {
+		gpte_describe(cases[i].mode, cases[i].level, cases[i].gpte, buf, sizeof(buf));
+		ok = strstr(buf, cases[i].want) != NULL;
+		if (!ok)
+			snprintf(detail, sizeof(detail), "%s L%u 0x%llx: '%s', want '%s'",
+				 guest_mode_name(cases[i].mode), cases[i].level,
+				 (unsigned long long)cases[i].gpte, buf, cases[i].want);
+	}
+	report("ui.gpte_by_mode", ok, ok ? "32-bit (PSE-36), PAE (PDPTE, XD), 4-level" : detail);
+
+	ok = gpte_index(1, 2, 0x80000000) == 512 && gpte_index(1, 1, 0x40011020) == 17 &&
+	     gpte_index(2, 3, 0xc0005020) == 3 && gpte_index(2, 2, 0xc0005020) == 0 &&
+	     guest_mode_of_root_level(2) == 1 && guest_mode_of_root_level(3) == 2 &&
+	     guest_mode_of_root_level(4) == 3;
+	report("ui.gpte_index", ok, "32-bit 10-bit indexes, PAE PDPT 2 bits, root level -> mode");
+}
+
+/* Shadow roles (mmu/SHADOW.md 5.1): quadrants of 4-byte gPTs, the PAE root. */
+static void test_roles(void)
+{
+	char buf[300], b2[300], b3[64];
+	bool ok;
+
+	role_shadows(0x11e412, 0x108, buf, sizeof(buf));  /* L2, 32-bit, 4B, quadrant 1 */
+	role_shadows(0x11e011, 0x112, b2, sizeof(b2));    /* L1, 32-bit, 4B, quadrant 0 */
+	role_short(0x118e023, 0x108, b3, sizeof(b3));     /* PAE root */
+	ok = strstr(buf, "quadrant 1 of the 32-bit PD at gfn 0x108: gPDEs 256..511") &&
+	     strstr(buf, "0x40000000..0x7fffffff") && strstr(b2, "quadrant 0 of the 32-bit PT") &&
+	     strstr(b2, "gPTEs 0..511") && !strcmp(b3, "PAE root");
+	report("ui.shadow_roles", ok, ok ? "32-bit PD/PT quadrants, PAE root" : buf);
+	ok = vendor_exit_name(HVT_VENDOR_SVM, 0xa2) && !strcmp(vendor_exit_name(HVT_VENDOR_SVM, 0xa2),
+							     "VMEXIT_INVPCID") &&
+	     vendor_exit_name(HVT_VENDOR_VMX, 58) && !strcmp(vendor_exit_name(HVT_VENDOR_VMX, 58), "INVPCID") &&
+	     !strcmp(exit_kind_name(HVT_EX_INVPCID), "invpcid");
+	report("ui.exit_names_invpcid", ok, "SVM 0xa2 / VMX 58 and hvt_exit_kind 14");
+}
+
 static void test_key_script(void)
 {
 	static const int want[] = { '5', '0', 'j', K_DOWN, '\n', K_ESC, '<', 'x', K_PGDN, ' ' };
@@ -190,6 +249,8 @@ int main(int argc, char **argv)
 	}
 	test_expr(db);
 	test_decode();
+	test_gpte();
+	test_roles();
 	test_key_script();
 	test_help();
 	test_seek_waits(argv[1]);
