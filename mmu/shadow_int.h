@@ -103,8 +103,8 @@ struct shadow_page {
 	struct shadow_page *zap_next; /* the op's list of zapped SPs to free after its flush */
 	u64   unlink_seq;             /* HVT_PT_FREE.c: seq of the SPTE change that dropped its
 	                                 last parent link; a root (linked by no table): of the
-	                                 last SPTE change of the op that zapped it, 0 if that op
-	                                 wrote none (5.9) */
+	                                 last record its zap made: the last SPTE change emptying
+	                                 its tree, or the zap's SP_EVENT if it held nothing (5.9) */
 	u64   pdptr[4];               /* PAE root of a PAE guest: the PDPTE registers its
 	                                 entries follow (part of the lookup key); else 0 */
 	union {
@@ -178,7 +178,7 @@ bool shadow_write_protect_gfn(struct shadow_op *sop, gfn_t gfn);
 bool shadow_gfn_needs_wrprot(struct shadow_op *sop, gfn_t gfn, bool can_unsync);
 void shadow_put_root(struct shadow_op *sop, struct shadow_page *sp);
 void shadow_drop_all_roots(struct shadow_op *sop, struct shadow_vcpu *sv);
-void shadow_trace_sp(struct shadow_op *sop, struct shadow_page *sp, u8 reason, u64 d);
+u64  shadow_trace_sp(struct shadow_op *sop, struct shadow_page *sp, u8 reason, u64 d); /* its seq */
 u64  shadow_make_leaf(struct mmu_vm *vm, const struct memslot *slot, gfn_t gfn, u32 access,
 		      bool accessed, bool dirty);
 bool shadow_spte_allows(const struct spte_format *f, u64 spte, u32 error);

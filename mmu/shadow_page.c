@@ -88,10 +88,10 @@ u32 shadow_base_role(const struct gwalk_cpu *cpu)
 	return role;
 }
 
-void shadow_trace_sp(struct shadow_op *sop, struct shadow_page *sp, u8 reason, u64 d)
+u64 shadow_trace_sp(struct shadow_op *sop, struct shadow_page *sp, u8 reason, u64 d)
 {
-	trace_simple(op_vcpu_id(sop->op), HVT_SP_EVENT, reason, (u8)role_level(sp->role), 0,
-		     sp->gfn, sp->role, sp->hpa, d, sp->root_count);
+	return trace_flagged(op_vcpu_id(sop->op), HVT_SP_EVENT, reason, (u8)role_level(sp->role), 0, 0,
+			     sp->gfn, sp->role, sp->hpa, d, sp->root_count);
 }
 
 /* ---- the per-vCPU cache (seed 002) ------------------------------------------ */
@@ -468,10 +468,11 @@ void shadow_drop_spte(struct shadow_op *sop, struct shadow_page *sp, int i)
 void shadow_zap_page(struct shadow_op *sop, struct shadow_page *sp, u8 why)
 {
 	struct shadow_vm *svm = sop->svm;
+	u64 zap_seq;
 
 	if (sp->role & SR_INVALID)
 		return;
-	shadow_trace_sp(sop, sp, why, 0);
+	zap_seq = shadow_trace_sp(sop, sp, why, 0);
 	hash_remove(svm, sp);
 	sp->role |= SR_INVALID;
 	svm->nr_pages--;
@@ -497,11 +498,12 @@ void shadow_zap_page(struct shadow_op *sop, struct shadow_page *sp, u8 why)
 		struct shadow_link *l = sp->parents;
 		shadow_drop_spte(sop, shadow_page_of_link(l), l->idx);
 	}
-	/* A root is linked by no table: its unlink is the op's last SPTE change
-	 * so far (the emptying of it, or what the op did before), so the op's
-	 * flush still follows it (I6, pt_lifetimes.flush_seq). */
+	/* A root is linked by no table: its unlink is the last record of this
+	 * zap, the last SPTE change emptying its tree or, if it held nothing,
+	 * the zap's SP_EVENT. The op's flush follows either (I6), so the free has
+	 * a covering flush after its unlink (pt_lifetimes.flush_seq). */
 	if (!sp->unlink_seq)
-		sp->unlink_seq = sop->op->last_seq;
+		sp->unlink_seq = sop->op->last_seq > zap_seq ? sop->op->last_seq : zap_seq;
 	if (!sp->root_count) {
 		sp->zap_next = sop->zapped;
 		sop->zapped = sp;

@@ -1240,15 +1240,22 @@ static bool shadow_pt_lives(u64 from, size_t *nalloc, size_t *nfree, size_t *ope
 		       (unsigned long long)r[i].seq, (unsigned long long)r[i].c);
 		EXPECT(flushed && last_flush > r[i].c, "table %#llx freed at %llu: no remote flush after its unlink %llu",
 		       (unsigned long long)r[i].a, (unsigned long long)r[i].seq, (unsigned long long)r[i].c);
-		/* The unlink is an SPTE change (T1: seqs are contiguous); for a
-		 * table below a root, the one that emptied the last link to it. */
+		/* T1: seqs are contiguous. A table below a root: the unlink is
+		 * the SPTE change that emptied the last link to it. A root: the
+		 * last SPTE change of its zap (emptying its tree), or the zap's
+		 * SP_EVENT of it if it held nothing. */
 		const struct hvt_record *u = &r[r[i].c - r[0].seq];
-		EXPECT(u->seq == r[i].c && u->type == HVT_SPTE_CHANGE, "table %#llx: unlink seq %llu is no SPTE change",
-		       (unsigned long long)r[i].a, (unsigned long long)r[i].c);
-		EXPECT(open[k].root || ((u->c & GENMASK(51, 12)) == r[i].a && !(u->d & X86_P)),
-		       "table %#llx: its unlink at seq %llu changed %#llx -> %#llx, not a link to it",
-		       (unsigned long long)r[i].a, (unsigned long long)r[i].c, (unsigned long long)u->c,
-		       (unsigned long long)u->d);
+		EXPECT(u->seq == r[i].c, "T1 broken");
+		if (open[k].root)
+			EXPECT((u->type == HVT_SPTE_CHANGE && !(u->d & X86_P)) ||
+			       (u->type == HVT_SP_EVENT && u->c == r[i].a && u->reason != HVT_SP_GET),
+			       "root %#llx: its unlink at seq %llu (type %d) is neither an emptying SPTE change nor its zap",
+			       (unsigned long long)r[i].a, (unsigned long long)r[i].c, u->type);
+		else
+			EXPECT(u->type == HVT_SPTE_CHANGE && (u->c & GENMASK(51, 12)) == r[i].a && !(u->d & X86_P),
+			       "table %#llx: its unlink at seq %llu (type %d) changed %#llx -> %#llx, not a link to it",
+			       (unsigned long long)r[i].a, (unsigned long long)r[i].c, u->type,
+			       (unsigned long long)u->c, (unsigned long long)u->d);
 		open[k] = open[--nopen];
 		(*nfree)++;
 	}
@@ -1330,7 +1337,12 @@ static bool test_teardown_trace(enum gwalk_mode mode)
 		gmap(&g, cr3[i], 0x40000000, 0x48 + i, GPTE_P | GPTE_US | GPTE_RW);
 		*gpa_va(&g, (0x40ull + i) << 12) = 100 + i;
 	}
-	for (int i = 0; i < 5; i++) {          /* the 5th load evicts the 1st root */
+	/* Empty roots: 5 loads without an access, the 5th evicts the 1st,
+	 * which held nothing (its unlink is its zap's SP_EVENT). */
+	for (int i = 0; i < 5; i++)
+		EXPECT(load(&g, cr3[i]) == 0, "empty load %d", i);
+	EXPECT(stats(&g).pages_zapped == 1, "empty root not evicted");
+	for (int i = 0; i < 5; i++) {          /* again: each load evicts the LRU root */
 		EXPECT(load(&g, cr3[i]) == 0, "load %d", i);
 		EXPECT(rd(&g, 0x400000, &rc) == (u64)(100 + i) && rc == 0, "space %d", i);
 		EXPECT(wr(&g, 0x40000000, i) == 0, "write space %d", i);
