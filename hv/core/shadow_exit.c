@@ -24,7 +24,9 @@
  * A PAE guest's PDPTEs are those hv loaded at its CR writes (pdpte.c,
  * gwalk_cpu.pdptrs). 5-level paging is not supported (the MMU says
  * E_NOTSUP): the VM stops with a message. APs start in real mode: they run
- * it as "paged real mode" (CR0.PG without PE, APM 15.19) on the direct root.
+ * it on the direct root, as "paged real mode" on SVM (CR0.PG without PE,
+ * APM 15.19) and as virtual-8086 mode on VMX (hv/vmx/vmx_realmode.c);
+ * vcpu.c reloads the root after each SIPI.
  */
 #include "hv/core/emulate.h"
 #include "hv/core/exit.h"

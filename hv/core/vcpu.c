@@ -136,6 +136,10 @@ static void vcpu_wait_sipi(struct vcpu *v)
 	WRITE_ONCE(v->lapic.sipi_pending, 0);
 	WRITE_ONCE(v->lapic.init_pending, 0);
 	v->vm->ops->sipi(v, (u8)v->lapic.sipi_vector);
+	/* The SIPI put CR0/CR3/CR4 back to reset values: under mmu=shadow
+	 * the root of the vCPU's last run (if INIT came after one) is stale;
+	 * load the one for paging off (shadow_exit.c). */
+	shadow_cr_written(v, 0);
 	vcpu_set_state(v, VCPU_RUNNABLE);
 }
 

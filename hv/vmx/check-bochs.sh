@@ -45,6 +45,18 @@ SCENARIOS=(
 	"noefer|hello|mmu=tdp||1:core2_penryn_t9600|$HV_STATUS_NOCAP|save/load IA32_EFER controls (a CPU before Nehalem): no mode works"
 	"noug|hello|mmu=tdp||1:corei5_lynnfield_750|$HV_STATUS_NOCAP|without unrestricted guest: mmu=tdp cannot start a guest with paging off; mmu=shadow still works"
 	"shadow_noug|hello|mmu=shadow||1:corei5_lynnfield_750|0|hello from the guest"
+	"stress|stress|mmu=tdp vcpus=2 rounds=4||2|0|TEST stress_cpu1 PASS"
+	"smp_shadow|smp|mmu=shadow vcpus=2||2|0|TEST smp_cpu1 PASS"
+	"smp4_shadow|smp|mmu=shadow vcpus=4||4|0|TEST smp_cpu3 PASS"
+	"stress_shadow|stress|mmu=shadow vcpus=2 rounds=4||2|0|TEST stress_cpu1 PASS"
+)
+
+# Under mmu=shadow a guest must print the same checks (name and result) as
+# under mmu=tdp: "shadow scenario|tdp scenario", compared when both ran:
+#   TEST hv_bochs.<shadow scenario>_same_checks PASS|FAIL <detail>
+SAME_CHECKS=(
+	"smp_shadow|smp"
+	"stress_shadow|stress"
 )
 
 # A guest named @NAME is hv/vmx/test/NAME.c, built here against the guest
@@ -120,9 +132,35 @@ if [ "$bench" -eq 1 ]; then
 	exit 0
 fi
 
+# The guest's check lines of scenario $1 as "name result", sorted.
+check_lines() {
+	tr -d '\r' <"$base/$1/com1.txt" 2>/dev/null | grep -E '^TEST [^ ]+ (PASS|FAIL)' |
+		awk '{print $2, $3}' | sort
+}
+
+same_checks() {
+	local shadow=$1 tdp=$2 a b
+	a=$(check_lines "$shadow")
+	b=$(check_lines "$tdp")
+	if [ -z "$b" ]; then
+		echo "TEST hv_bochs.${shadow}_same_checks FAIL no guest check lines in the $tdp run"
+	elif [ "$a" != "$b" ]; then
+		echo "TEST hv_bochs.${shadow}_same_checks FAIL check lines differ from $tdp's:" \
+			"$(diff <(echo "$b") <(echo "$a") | grep -E '^[<>]' | head -4 | tr '\n' ' ')"
+	else
+		echo "TEST hv_bochs.${shadow}_same_checks PASS $(echo "$a" | wc -l) checks, the same as $tdp"
+	fi
+}
+
+ran=" "
 for s in "${SCENARIOS[@]}"; do
 	IFS='|' read -r name guest gargs hargs ncpu want text <<<"$s"
 	# HV_BOCHS_ONLY="name ...": run only these scenarios (while debugging).
 	[ -n "${HV_BOCHS_ONLY:-}" ] && [[ " $HV_BOCHS_ONLY " != *" $name "* ]] && continue
 	run_one "$name" "$guest" "$gargs" "$hargs" "$ncpu" "$want" "$text"
+	ran+="$name "
+done
+for p in "${SAME_CHECKS[@]}"; do
+	IFS='|' read -r shadow tdp <<<"$p"
+	[[ $ran == *" $shadow "* && $ran == *" $tdp "* ]] && same_checks "$shadow" "$tdp"
 done

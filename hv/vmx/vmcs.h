@@ -205,6 +205,7 @@ enum vmx_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR,
 #define INTR_TYPE_EXTINT            (0u << 8)
 #define INTR_TYPE_NMI               (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION      (3u << 8)
+#define INTR_TYPE_SW_EXCEPTION      (6u << 8)   /* INT3, INTO */
 #define INTR_TYPE_MASK              (7u << 8)
 
 /* Guest activity states (24.4.2). */

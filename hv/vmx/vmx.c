@@ -103,7 +103,7 @@ static void prepare_entry(struct vmx_vcpu *vv)
 
 	vmcs_w(VMCS_GUEST_RIP, r->rip);
 	vmcs_w(VMCS_GUEST_RSP, r->rsp);
-	vmcs_w(VMCS_GUEST_RFLAGS, r->rflags | RFLAGS_FIXED);
+	vmcs_w(VMCS_GUEST_RFLAGS, vmx_rm_rflags_in(vv, r->rflags | RFLAGS_FIXED));
 	/* An event cut short by this exit is delivered again, unless the core
 	 * queued one of its own (every exit clears the valid bit, 24.8.3). */
 	u32 idt = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
@@ -146,7 +146,7 @@ static int vmx_run(struct vcpu *v, struct exit_info *e)
 		__asm__ volatile("mov %%cr2, %0" : "=r"(vv->guest_cr2));
 		r->rip = vmcs_read(VMCS_GUEST_RIP);
 		r->rsp = vmcs_read(VMCS_GUEST_RSP);
-		r->rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+		r->rflags = vmx_rm_rflags_out(vv, vmcs_read(VMCS_GUEST_RFLAGS));
 
 		u32 reason = (u32)vmcs_read(VMCS_EXIT_REASON);
 		if (reason & EXIT_REASON_ENTRY_FAILURE)         /* 26.7 */
@@ -166,6 +166,8 @@ static int vmx_run(struct vcpu *v, struct exit_info *e)
 			e->kind = EXIT_EXTINT;
 		}
 		if (vv->shadow && handle_cr3_read(vv, e))
+			continue;
+		if (vv->vm86 && vmx_rm_exit(vv, e))
 			continue;
 		return 0;
 	}
@@ -238,6 +240,11 @@ static void vmx_set_cr(struct vcpu *v, int cr, u64 value)
 		vmcs_w(VMCS_CR0_READ_SHADOW, value);
 		vmcs_w(VMCS_GUEST_CR0, vmx_real_cr0(vv, value));
 		sync_long_mode(vv, value, vmx_get_cr(v, 8));
+		/* Shadow paging runs real mode as virtual-8086 mode. */
+		if (vv->shadow && !(value & CR0_PE) && !vv->vm86)
+			vmx_rm_enter(vv);
+		else if (vv->shadow && (value & CR0_PE) && vv->vm86)
+			vmx_rm_leave(vv);
 		return;
 	case 2:
 		vv->guest_cr2 = value;
@@ -276,6 +283,10 @@ static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 
 {
 	struct vmx_vcpu *vv = to_vmx(v);
 	vmx_load(vv);
+	if (vv->vm86) {                         /* real mode: the IVT, no error code */
+		vmx_rm_deliver(vv, vector, (u16)v->regs.rip);
+		return;
+	}
 	u32 info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | vector;
 	if (has_error && (vmcs_read(VMCS_GUEST_CR0) & CR0_PE)) {
 		info |= INTR_INFO_DELIVER_ERROR;
@@ -299,6 +310,8 @@ static bool vmx_inject_interrupt(struct vcpu *v, u8 vector)
 		vmcs_w(VMCS_PROC_CTLS, vmcs_read(VMCS_PROC_CTLS) | PROC_INTR_WINDOW_EXITING);
 		return false;
 	}
+	if (to_vmx(v)->vm86)                    /* real mode: the IVT */
+		return vmx_rm_deliver(to_vmx(v), vector, (u16)v->regs.rip);
 	vmcs_w(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXTINT | vector);
 	return true;
 }
@@ -317,6 +330,16 @@ static void vmx_sipi(struct vcpu *v, u8 vector)
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rflags = RFLAGS_FIXED;
 	v->regs.rip = 0;
+	if (vv->shadow) {
+		/* The reset CR0/CR3/CR4/EFER are the guest's (vmcs_setup wrote
+		 * the read shadows); set_cr puts the CPU's EFER in step and the
+		 * AP in virtual-8086 mode (vmx_realmode.c). The core loads the
+		 * shadow root for paging off before the next entry. */
+		vv->guest_cr3 = 0;
+		vv->guest_efer = 0;
+		vv->vm86 = false;
+		vmx_set_cr(v, 0, vmcs_read(VMCS_CR0_READ_SHADOW));
+	}
 }
 
 static void vmx_dump(struct vcpu *v)

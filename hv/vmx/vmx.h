@@ -7,6 +7,8 @@
  *   vmcs.c      building a vCPU's VMCS; dump; VM-instruction errors
  *   vmx_exit.c  decoding a VM exit into the neutral struct exit_info
  *   vmx_ept.c   EPTP, EPT violation error codes, INVEPT / INVVPID
+ *   vmx_realmode.c  real mode under mmu=shadow (no unrestricted guest
+ *               without EPT): virtual-8086 mode and what it needs emulated
  *   vmx_entry.S the world switch
  */
 #ifndef HV_VMX_VMX_H
@@ -47,6 +49,8 @@ struct vmx_vcpu {
 	u64 guest_cr2;                /* CR2 is not in the VMCS: saved on exit */
 	u64 guest_cr3;                /* mmu=shadow: the guest's own CR3 */
 	u64 guest_efer;               /* mmu=shadow: the guest's own EFER (LME as written) */
+	bool vm86;                    /* mmu=shadow, guest CR0.PE = 0: runs as virtual-8086
+	                                 (vmx_realmode.c) */
 };
 
 /* Per physical CPU (pcpu->vendor). */
@@ -87,6 +91,18 @@ const char *vmx_exit_reason_name(u32 reason);
 u64  vmx_make_eptp(hpa_t root, bool ad);
 u32  vmx_ept_error(u64 qual, bool user);
 void vmx_flush_guest_tlb(struct vcpu *v, bool all, gva_t gva);
+
+/* vmx_realmode.c: the VMCS of vv must be current. */
+void vmx_rm_enter(struct vmx_vcpu *vv);     /* guest CR0.PE 1 -> 0 (or SIPI) */
+void vmx_rm_leave(struct vmx_vcpu *vv);     /* guest CR0.PE 0 -> 1 */
+u64  vmx_rm_rflags_in(const struct vmx_vcpu *vv, u64 rflags);   /* guest's -> CPU's */
+u64  vmx_rm_rflags_out(const struct vmx_vcpu *vv, u64 rflags);  /* CPU's -> guest's */
+/* Deliver vector through the real-mode IVT, pushing ip; false (VM
+ * stopping) if the IVT or the stack is not guest RAM. */
+bool vmx_rm_deliver(struct vmx_vcpu *vv, u8 vector, u16 ip);
+/* An exit in virtual-8086 mode: true if handled (enter again); false to
+ * give *e (possibly rewritten: MOV CR, HLT) to the core. */
+bool vmx_rm_exit(struct vmx_vcpu *vv, struct exit_info *e);
 
 /* vmx_entry.S */
 int  vmx_enter(struct guest_regs *regs, int launched);

@@ -15,7 +15,7 @@
 # Included from hv/hv.mk, which links HV_VMX_SRCS into build/hv.elf.
 
 HV_VMX_SRCS := hv/vmx/vmx.c hv/vmx/vmx_cpu.c hv/vmx/vmcs.c hv/vmx/vmx_exit.c \
-               hv/vmx/vmx_ept.c hv/vmx/vmx_entry.S
+               hv/vmx/vmx_ept.c hv/vmx/vmx_realmode.c hv/vmx/vmx_entry.S
 
 # GUEST, MMU, SMP, MEM and ARGS are shared with make qemu (hv/hv.mk, which
 # includes this file first: the prerequisites below need the defaults now).
