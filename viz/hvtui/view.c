@@ -186,9 +186,8 @@ static void detail_fault(struct app *a, struct canvas *c, int row, const struct 
 	fault_error_describe(a->r.info.vendor, ev->reason, ev->b, err, sizeof(err));
 	app_fault_run(a, ev, &first, &last, &len, &nth);
 	if (len > 1) /* the livelock: the same fault over and over (hv/core/fault_loop.c) */
-		canvas_printf(c, row, 1, ST_ALERT, "IDENTICAL fault %lld/%lld (x: skip): %s addr %#llx"
-			      " rip %#llx", (long long)nth, (long long)len, fault_kind_name(ev->reason),
-			      U(ev->a), U(ev->d));
+		canvas_printf(c, row, 1, ST_ALERT, "IDENTICAL fault %lld/%lld (x skip): addr %#llx rip %#llx",
+			      (long long)nth, (long long)len, U(ev->a), U(ev->d));
 	else
 		canvas_printf(c, row, 1, ST_NORMAL, "%s fault: addr %#llx gpa %#llx rip %#llx",
 			      fault_kind_name(ev->reason), U(ev->a), U(ev->c), U(ev->d));
@@ -242,8 +241,8 @@ static void detail_other(struct app *a, struct canvas *c, int row, const struct 
 		label[40] = 0;
 		canvas_printf(c, row + 2, 1, ST_NORMAL, "marker \"%s\"", label);
 		if (!strncmp(label, "fault livelock", 14))
-			canvas_put(c, row + 3, 1, ST_ALERT, "hv stopped the VM: one fault fixed and raised"
-				   " 10000 times (hv/core/fault_loop.c); X: its first");
+			canvas_put(c, row + 3, 1, ST_ALERT, "hv stopped the VM: the same fault 10000 times"
+				   " (fault_loop.c); X: the first");
 	}
 }
 
