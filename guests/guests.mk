@@ -121,8 +121,9 @@ check-pmatrix: $(GUEST_BUILD)/pmatrix.elf $(BUILD)/hv.elf
 # A folder guests/<name>/ whose program is main32.c is a 32-bit guest: every
 # .c and .S in it is built with -m32 and linked by its own link32.ld into an
 # ELF32 Multiboot image (no long mode, no guests/lib: that runtime is 64-bit;
-# guests/paging32/rt32.c is its own). gcc -m32 -ffreestanding needs no
-# multilib, but there is no 32-bit libgcc: no 64-bit division in them.
+# guests/paging32/rt32.c is its own), with klib compiled -m32 too
+# (obj32/klib/). gcc -m32 -ffreestanding needs no multilib, but there is no
+# 32-bit libgcc: no 64-bit division in them (klib's vsnprintf has none).
 GUEST32_CFLAGS := $(filter-out -mno-red-zone,$(FREE_CFLAGS)) -m32 -march=i686 $(INCLUDES) -MMD -MP
 GUEST32_NAMES  := $(sort $(patsubst guests/%/main32.c,%,$(wildcard guests/*/main32.c)))
 GUEST32_ELFS   := $(patsubst %,$(GUEST_BUILD)/%.elf,$(GUEST32_NAMES))
@@ -136,11 +137,16 @@ $(GUEST_BUILD)/obj32/%.S.o: guests/%.S
 	@mkdir -p $(@D)
 	$(FREE_CC) $(GUEST32_CFLAGS) -c $< -o $@
 
+GUEST32_KLIB_OBJS := $(patsubst include/klib/%,$(GUEST_BUILD)/obj32/klib/%.o,$(GUEST_KLIB_SRCS))
+$(GUEST_BUILD)/obj32/klib/%.c.o: include/klib/%.c
+	@mkdir -p $(@D)
+	$(FREE_CC) $(GUEST32_CFLAGS) -c $< -o $@
+
 define GUEST32_RULES
 GUEST32_OBJS_$(1) := $$(patsubst guests/%,$(GUEST_BUILD)/obj32/%.o,$$(wildcard guests/$(1)/*.c guests/$(1)/*.S))
-$(GUEST_BUILD)/$(1).elf: $$(GUEST32_OBJS_$(1)) guests/$(1)/link32.ld
+$(GUEST_BUILD)/$(1).elf: $$(GUEST32_OBJS_$(1)) $(GUEST32_KLIB_OBJS) guests/$(1)/link32.ld
 	ld -m elf_i386 -nostdlib -z max-page-size=0x1000 -z noexecstack -T guests/$(1)/link32.ld \
-		-o $$@ $$(GUEST32_OBJS_$(1))
+		-o $$@ $$(GUEST32_OBJS_$(1)) $(GUEST32_KLIB_OBJS)
 endef
 $(foreach g,$(GUEST32_NAMES),$(eval $(call GUEST32_RULES,$(g))))
 -include $(shell find $(GUEST_BUILD)/obj32 -name '*.d' 2>/dev/null)

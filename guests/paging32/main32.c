@@ -31,7 +31,7 @@
 
 #define IDENTITY_END  (16u << 20)
 #define FRAMES        0x800000u
-#define FR(i)         (FRAMES + (u32)(i) * PAGE_SIZE)
+#define FR(i)         (FRAMES + (u32)(i) * PAGE32)
 #define LARGE_PA      0xC00000u
 #define TV            0x40000000u
 #define LV            0x80000000u
@@ -46,13 +46,8 @@ static const char *N(const char *suffix)
 {
 	static char names[16][48];
 	static u32 next;
-	char *n = names[next++ % 16], *p = n;
-	for (const char *s = prefix; *s; s++)
-		*p++ = *s;
-	*p++ = '_';
-	for (const char *s = suffix; *s && p < n + 47; s++)
-		*p++ = *s;
-	*p = 0;
+	char *n = names[next++ % 16];
+	snprintf(n, sizeof(names[0]), "%s_%s", prefix, suffix);
 	return n;
 }
 
@@ -61,9 +56,9 @@ static u32 val(u32 frame, u32 off) { return frame << 24 | off; }
 static void fill_frames(void)
 {
 	for (u32 f = 0; f < 32; f++)
-		for (u32 off = 0; off < PAGE_SIZE; off += 4)
+		for (u32 off = 0; off < PAGE32; off += 4)
 			*(volatile u32 *)(FR(f) + off) = val(f, off);
-	for (u32 off = 0; off < (4u << 20); off += PAGE_SIZE)
+	for (u32 off = 0; off < (4u << 20); off += PAGE32)
 		*(volatile u32 *)(LARGE_PA + off) = 0x4c000000u | off;   /* one word per 4 KiB */
 }
 
@@ -95,7 +90,7 @@ static void expect_read(const char *name, u32 va, u32 want)
 /* ---- turning paging on ---- */
 static void paging_on(void)
 {
-	for (u32 pa = 0; pa < IDENTITY_END; pa += PAGE_SIZE) {
+	for (u32 pa = 0; pa < IDENTITY_END; pa += PAGE32) {
 		as_map(&as1, pa, pa, PTE_P | PTE_RW | PTE_US, false);
 		as_map(&as2, pa, pa, PTE_P | PTE_RW | PTE_US, false);
 	}
@@ -108,7 +103,7 @@ static void paging_on(void)
 		/* XD needs EFER.NXE, which needs CPUID 0x80000001 EDX[20]. */
 		if (cpuid32(0x80000000, 0).eax >= 0x80000001 &&
 		    (cpuid32(0x80000001, 0).edx & BIT32(20))) {
-			wrmsr32(MSR_EFER, rdmsr32(MSR_EFER) | EFER_NXE);
+			wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 			nx_on = true;
 		}
 	}
@@ -140,9 +135,9 @@ static void test_mappings(void)
 	u32 i, bad = 0;
 
 	for (i = 0; i < 8; i++)
-		as_map(&as1, TV + i * PAGE_SIZE, FR(7 - i), PTE_P | PTE_RW, false);
+		as_map(&as1, TV + i * PAGE32, FR(7 - i), PTE_P | PTE_RW, false);
 	for (i = 0; i < 8; i++)
-		if (probe_read32(TV + i * PAGE_SIZE + 0x10) != val(7 - i, 0x10))
+		if (probe_read32(TV + i * PAGE32 + 0x10) != val(7 - i, 0x10))
 			bad++;
 	CHECK32F(N("map_several"), bad == 0, "%u of 8 pages read wrong", bad);
 
@@ -216,7 +211,7 @@ static void test_ad(void)
 static void test_large(void)
 {
 	u32 size = large_page_size(), bad = 0;
-	u32 offs[4] = { 0, 0x1000, size / 2 + 0x3000, size - PAGE_SIZE };
+	u32 offs[4] = { 0, 0x1000, size / 2 + 0x3000, size - PAGE32 };
 
 	as_map(&as1, LV, LARGE_PA, PTE_P | PTE_RW, true);
 	fault_reset();
@@ -230,7 +225,7 @@ static void test_large(void)
 	CHECK32F(N("large_d"), ent_get(pde) & PTE_D, "pde 0x%x", (u32)ent_get(pde));
 	CHECK32_EQ(N("large_write_phys"), *(volatile u32 *)(LARGE_PA + size - 8), 0x600df00d);
 	ent_set(pde, ent_get(pde) & ~PTE_RW);
-	invlpg32(LV + size - PAGE_SIZE);      /* any address in the page drops it */
+	invlpg32(LV + size - PAGE32);      /* any address in the page drops it */
 	expect_pf(N("large_ro_faults"), LV + 0x2000, true, 0x3);
 	ent_set(pde, 0);
 	invlpg32(LV);
@@ -338,7 +333,7 @@ static void test_fetch(void)
 static void test_pdpte(void)
 {
 	u32 bad = pt_alloc_page();
-	memcpy32((void *)bad, (void *)as1.root, 32);
+	memcpy((void *)bad, (void *)as1.root, 32);
 	((u64 *)bad)[3] = (u64)pt_alloc_page() | PTE_P | PTE_RW;   /* R/W: reserved in a PDPTE */
 	fault_reset();
 	u32 r = probe_mov_cr3(bad);

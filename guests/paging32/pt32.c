@@ -8,7 +8,7 @@
 #define POOL_PAGES 48
 
 enum pt_mode pt_mode;
-static u8 pool[POOL_PAGES][PAGE_SIZE] __attribute__((aligned(4096)));
+static u8 pool[POOL_PAGES][PAGE32] __attribute__((aligned(4096)));
 static u32 pool_used;
 
 void pt_init(enum pt_mode mode)
@@ -24,7 +24,7 @@ u32 pt_alloc_page(void)
 		guest32_exit(3);
 	}
 	u8 *p = pool[pool_used++];
-	memset32(p, 0, PAGE_SIZE);
+	memset(p, 0, PAGE32);
 	return (u32)p;
 }
 

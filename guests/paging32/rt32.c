@@ -1,145 +1,31 @@
 /*
- * rt32.c: the 32-bit guest's runtime: COM1 console, printf, checks, exit
- * (hvlab hypercall, or QEMU's isa-debug-exit / Bochs's shutdown port when
- * native), the IDT and the trap handler behind the fault probes.
+ * rt32.c: the 32-bit guest's runtime: COM1 console (klib's UART and
+ * vsnprintf), checks, exit (hvlab hypercall, or QEMU's isa-debug-exit /
+ * Bochs's shutdown port when native), the command line, the IDT and the
+ * trap handler behind the fault probes.
  */
 #include <stdarg.h>
 #include "rt32.h"
 #include "include/hvlab/hypercall.h"
 
-/* ---- memory ---- */
-void *memset32(void *d, int c, u32 n)
-{
-	u8 *p = d;
-	while (n--)
-		*p++ = (u8)c;
-	return d;
-}
-
-void *memcpy32(void *d, const void *s, u32 n)
-{
-	u8 *p = d;
-	const u8 *q = s;
-	while (n--)
-		*p++ = *q++;
-	return d;
-}
-
-/* gcc may emit calls to these for struct copies and initialisers. */
-void *memset(void *d, int c, u32 n) { return memset32(d, c, n); }
-void *memcpy(void *d, const void *s, u32 n) { return memcpy32(d, s, n); }
-
-/* ---- console: polled 16550 on COM1 (hv and QEMU and Bochs all have it) ---- */
-#define COM1 0x3f8
-
+/* ---- console: klib's polled 16550 on COM1 (hv, QEMU and Bochs all have it) ---- */
 void console32_init(void)
 {
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x80);
-	outb(COM1 + 0, 0x01);
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);
-	outb(COM1 + 2, 0x07);
-	outb(COM1 + 4, 0x03);
+	uart_init(UART_COM1);
 }
 
-static void putc32(char c)
-{
-	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
-		__asm__ volatile("pause");
-	outb(COM1, (u8)c);
-}
-
-static void write32(const char *s, u32 n)
-{
-	for (u32 i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			putc32('\r');
-		putc32(s[i]);
-	}
-}
-
-/* ---- printf: %s %c %d %u %x %%, with a 0-padded width (%08x). 32-bit
- * values only: no 64-bit division (there is no libgcc for -m32 here). ---- */
-struct buf { char *p; u32 len, cap; };
-
-static void put(struct buf *b, char c)
-{
-	if (b->len + 1 < b->cap)
-		b->p[b->len] = c;
-	b->len++;
-}
-
-static void put_num(struct buf *b, u32 v, u32 base, int width, char pad)
-{
-	char tmp[12];
-	int n = 0;
-	do {
-		u32 d = v % base;
-		tmp[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-		v /= base;
-	} while (v);
-	while (width-- > n)
-		put(b, pad);
-	while (n)
-		put(b, tmp[--n]);
-}
-
-static u32 vformat(char *out, u32 cap, const char *fmt, va_list ap)
-{
-	struct buf b = { out, 0, cap };
-	for (; *fmt; fmt++) {
-		if (*fmt != '%') {
-			put(&b, *fmt);
-			continue;
-		}
-		fmt++;
-		char pad = ' ';
-		int width = 0;
-		if (*fmt == '0')
-			pad = '0';
-		while (*fmt >= '0' && *fmt <= '9')
-			width = width * 10 + (*fmt++ - '0');
-		switch (*fmt) {
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			for (s = s ? s : "(null)"; *s; s++)
-				put(&b, *s);
-			break;
-		}
-		case 'c': put(&b, (char)va_arg(ap, int)); break;
-		case 'd': {
-			int v = va_arg(ap, int);
-			if (v < 0) {
-				put(&b, '-');
-				put_num(&b, 0u - (u32)v, 10, width, pad);
-			} else {
-				put_num(&b, (u32)v, 10, width, pad);
-			}
-			break;
-		}
-		case 'u': put_num(&b, va_arg(ap, u32), 10, width, pad); break;
-		case 'x': put_num(&b, va_arg(ap, u32), 16, width, pad); break;
-		case '%': put(&b, '%'); break;
-		default: put(&b, '%'); put(&b, *fmt); break;
-		}
-		if (!*fmt)
-			break;
-	}
-	if (cap)
-		out[b.len < cap ? b.len : cap - 1] = 0;
-	return b.len < cap ? b.len : cap - 1;
-}
-
+/* One line at most 255 characters (a longer one is cut). */
 int printf32(const char *fmt, ...)
 {
 	char line[256];
 	va_list ap;
 	va_start(ap, fmt);
-	u32 n = vformat(line, sizeof(line), fmt, ap);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	write32(line, n);
-	return (int)n;
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	uart_write(UART_COM1, line, (size_t)n);
+	return n;
 }
 
 /* ---- checks ---- */
@@ -150,7 +36,7 @@ bool check32(const char *name, bool ok, const char *file, int line, const char *
 	char detail[160];
 	va_list ap;
 	va_start(ap, fmt);
-	vformat(detail, sizeof(detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	if (!ok)
 		nr_failed++;
@@ -189,8 +75,7 @@ long hc32(u32 nr, u32 a0, u32 a1, u32 a2, u32 a3)
 
 void guest32_exit(int code)
 {
-	for (int i = 0; i < 1000000 && !(inb(COM1 + 5) & 0x40); i++)
-		__asm__ volatile("pause");
+	uart_flush(UART_COM1);                      /* the last line out first */
 	if (under_hv())
 		hc32(HC_EXIT, (u32)code & 0xff, 0, 0, 0);
 	outb(0xf4, (u8)code);                       /* QEMU isa-debug-exit */
@@ -212,21 +97,18 @@ void cmdline32_set(u32 magic, u32 mbi)
 
 bool word_eq(const char *w, const char *s)
 {
-	while (*s && *w == *s)
-		w++, s++;
-	return !*s && (!*w || *w == ' ');
+	size_t n = strlen(s);
+	return !strncmp(w, s, n) && (!w[n] || w[n] == ' ');
 }
 
 const char *cmdline32_value(const char *key)
 {
+	size_t n = strlen(key);
 	for (const char *p = cmdline; *p; ) {
 		while (*p == ' ')
 			p++;
-		const char *k = key, *w = p;
-		while (*k && *w == *k)
-			k++, w++;
-		if (!*k && *w == '=')
-			return w + 1;
+		if (!strncmp(p, key, n) && p[n] == '=')
+			return p + n + 1;
 		while (*p && *p != ' ')
 			p++;
 	}
@@ -253,7 +135,7 @@ volatile struct fault_record last_fault;
 
 void fault_reset(void)
 {
-	memset32((void *)&last_fault, 0, sizeof(last_fault));
+	memset((void *)&last_fault, 0, sizeof(last_fault));
 }
 
 static u64 gate(u32 handler, u32 dpl)

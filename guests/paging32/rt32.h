@@ -1,8 +1,11 @@
 /*
- * rt32.h: the 32-bit guest's runtime (rt32.c, entry.S): types, console,
- * checks, traps, fault probes, the ring-3 excursion, the x86 instructions
- * it needs. Built with gcc -m32 -ffreestanding: no libc, no libgcc, so no
+ * rt32.h: the 32-bit guest's runtime (rt32.c, entry.S): console, checks,
+ * traps, fault probes, the ring-3 excursion, the x86 instructions it
+ * needs. Built with gcc -m32 -ffreestanding: no libc, no libgcc, so no
  * 64-bit division anywhere (printing a 64-bit PTE prints two 32-bit halves).
+ * The types, string functions, vsnprintf, the UART and port I/O are
+ * klib's (include/klib/README.md), compiled -m32 for this guest
+ * (guests/guests.mk); only what a 32-bit guest needs beyond them is here.
  *
  * Check lines are those of guests/lib/check.h:
  *   TEST <name> PASS|FAIL <file>:<line> [detail]
@@ -10,21 +13,18 @@
 #ifndef PAGING32_RT32_H
 #define PAGING32_RT32_H
 
-typedef unsigned char      u8;
-typedef unsigned short     u16;
-typedef unsigned int       u32;
-typedef unsigned long long u64;
-typedef _Bool              bool;
-#define true  1
-#define false 0
-#define NULL  ((void *)0)
+#include "include/klib/klib.h"       /* types, memset/memcpy, vsnprintf, strncmp */
+#include "include/klib/insn.h"       /* inb/outb, rdmsr/wrmsr */
+#include "include/klib/uart.h"       /* the COM1 console */
 
 _Static_assert(sizeof(u32) == 4 && sizeof(u64) == 8 && sizeof(void *) == 4,
 	       "rt32 is for gcc -m32 only");
 
 #define BIT32(n)  (1u << (n))
 #define BIT64(n)  (1ull << (n))
-#define PAGE_SIZE 4096u
+/* 32 bits wide, unlike types.h's PAGE_SIZE (u64): an address computed
+ * with it stays a u32. */
+#define PAGE32 4096u
 
 /* ---- console, exit, checks (rt32.c) ---- */
 void console32_init(void);
@@ -72,9 +72,7 @@ u32  user_call(void (*fn)(void), u32 ebx, u32 ecx);
 void user_read(void);
 void user_write(void);
 
-/* ---- instructions ---- */
-static inline void outb(u16 port, u8 v) { __asm__ volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline u8 inb(u16 port) { u8 v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+/* ---- instructions (beside klib's insn.h) ---- */
 
 struct cpuid32 { u32 eax, ebx, ecx, edx; };
 static inline struct cpuid32 cpuid32(u32 leaf, u32 sub)
@@ -82,16 +80,6 @@ static inline struct cpuid32 cpuid32(u32 leaf, u32 sub)
 	struct cpuid32 r;
 	__asm__ volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(sub));
 	return r;
-}
-static inline u64 rdmsr32(u32 msr)
-{
-	u32 lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((u64)hi << 32) | lo;
-}
-static inline void wrmsr32(u32 msr, u64 v)
-{
-	__asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
 }
 #define DEFINE_CR32(n) \
 	static inline u32 read_cr##n(void) { u32 v; __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); return v; } \
@@ -110,8 +98,5 @@ static inline void invlpg32(u32 va) { __asm__ volatile("invlpg (%0)" :: "r"(va) 
 #define CR4_PGE  BIT32(7)
 #define MSR_EFER 0xC0000080u
 #define EFER_NXE BIT64(11)
-
-void *memset32(void *d, int c, u32 n);
-void *memcpy32(void *d, const void *s, u32 n);
 
 #endif

@@ -36,6 +36,27 @@ static void put_str(struct out *o, const char *s, int width)
 }
 
 /*
+ * *v /= base, returning the remainder, for a base up to 16 with 32-bit
+ * divisions only: a 32-bit (-m32) build has no libgcc to call for a 64-bit
+ * division (__udivmoddi4), and guests/paging32 prints through this file.
+ * Long division by 16-bit digits, high to low: each step divides
+ * (remainder << 16 | digit), which is below 16 << 16, so it fits 32 bits.
+ */
+static unsigned divmod_small(u64 *v, unsigned base)
+{
+	u64 q = 0;
+	u32 r = 0;
+
+	for (int shift = 48; shift >= 0; shift -= 16) {
+		u32 cur = (r << 16) | (u32)((*v >> shift) & 0xffff);
+		q = (q << 16) | (cur / base);
+		r = cur % base;
+	}
+	*v = q;
+	return r;
+}
+
+/*
  * One number, right-aligned in width: [spaces] prefix [zeros] digits.
  * The prefix ("-", "0x" or "") counts in the width; zero padding goes
  * between it and the digits, space padding before it (as C does).
@@ -47,10 +68,9 @@ static void put_num(struct out *o, u64 v, unsigned base, bool upper,
 	char tmp[24];
 	int n = 0, plen = 0;
 
-	do {
-		tmp[n++] = digits[v % base];
-		v /= base;
-	} while (v);
+	do
+		tmp[n++] = digits[divmod_small(&v, base)];
+	while (v);
 	while (prefix[plen])
 		plen++;
 	if (pad != '0')
