@@ -339,9 +339,17 @@ static void detail_table(struct app *a, struct canvas *c, int row, const struct 
 	canvas_printf(c, row, 1, ST_NORMAL, "page table %s: L%u table %#llx first gfn %#llx",
 		      free ? (ev->reason == HVT_FREE_IMMEDIATE ? "freed at once" : "freed after a grace"
 			      " period") : "allocated", ev->level, U(ev->a), U(ev->b));
-	if (free)
-		canvas_printf(c, row + 1, 1, ST_NORMAL, ev->c ? "unlinked by the SPTE change at seq %llu"
-			      : "never linked (seq %llu)", U(ev->c));
+	if (free && ev->c) {
+		/* the unlink: the SPTE change that cut the table off, or (shadow:
+		 * a root that never linked anything) its shadow page's zap */
+		struct hvt_event u;
+		bool known = tracedb_get(a->r.db, (s64)ev->c, &u) == 0;
+
+		canvas_printf(c, row + 1, 1, ST_NORMAL, "unlinked at seq %llu%s%s", U(ev->c),
+			      known ? ": " : "", known ? type_name(u.type) : "");
+	} else if (free) {
+		canvas_put(c, row + 1, 1, ST_NORMAL, "never linked");
+	}
 	else
 		canvas_printf(c, row + 1, 1, ST_NORMAL, "under root %#llx", U(ev->c));
 	if (walk_table_sp(&a->r, ev->a, &gfn, &role)) {
