@@ -109,18 +109,18 @@ void vm_flush(gpa_t root, gva_t gva)
 		invlpg(gva);
 }
 
-int vm_map(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
+/* Set a 4 KiB / 2 MiB leaf without flushing (the callers flush). */
+static int set_4k(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
 {
 	u64 *e = walk_create(root, gva, 1);
 
 	if (!e)
 		return E_NOMEM;
 	*e = (gpa & PTE_ADDR) | flags | PTE_P;
-	vm_flush(root, gva);
 	return 0;
 }
 
-int vm_map_2m(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
+static int set_2m(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
 {
 	if ((gva | gpa) & (PAGE_SIZE_2M - 1))
 		return E_INVAL;
@@ -130,8 +130,25 @@ int vm_map_2m(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
 	if ((*e & PTE_P) && !(*e & PTE_PS))
 		frame_free(*e & PTE_ADDR);   /* the PT it replaces; its pages stay */
 	*e = (gpa & PTE_ADDR) | flags | PTE_P | PTE_PS;
-	vm_flush(root, gva);
 	return 0;
+}
+
+int vm_map(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
+{
+	int rc = set_4k(root, gva, gpa, flags);
+
+	if (!rc)
+		vm_flush(root, gva);
+	return rc;
+}
+
+int vm_map_2m(gpa_t root, gva_t gva, gpa_t gpa, u64 flags)
+{
+	int rc = set_2m(root, gva, gpa, flags);
+
+	if (!rc)
+		vm_flush(root, gva);
+	return rc;
 }
 
 int vm_unmap(gpa_t root, gva_t gva)
@@ -166,19 +183,24 @@ gpa_t vm_clone_root(gpa_t root)
 	return copy;
 }
 
+/* CR3 is read once, not per page: under mmu=shadow every CR3 read is an
+ * exit, and the boot's identity map has one page per 4 KiB of RAM. */
 int vm_identity_map(gpa_t root, gpa_t lo, gpa_t hi, u64 flags, bool large)
 {
+	bool live = root == vm_current_root();
 	gpa_t gpa = lo & PAGE_MASK;
 	int rc = 0;
 
 	while (gpa < hi && rc == 0) {
 		if (large && !(gpa & (PAGE_SIZE_2M - 1)) && hi - gpa >= PAGE_SIZE_2M) {
-			rc = vm_map_2m(root, gpa, gpa, flags);
+			rc = set_2m(root, gpa, gpa, flags);
 			gpa += PAGE_SIZE_2M;
 		} else {
-			rc = vm_map(root, gpa, gpa, flags);
+			rc = set_4k(root, gpa, gpa, flags);
 			gpa += PAGE_SIZE;
 		}
+		if (live && rc == 0)
+			invlpg(gpa - 1);   /* the page (or 2 MiB page) just set */
 	}
 	return rc;
 }
