@@ -53,12 +53,19 @@ unsigned walk_root_level(struct replay *r, u64 root)
 {
 	static const char sql[] = "SELECT level FROM events WHERE type = 8 AND a = ?1 AND seq <= ?2"
 				  " ORDER BY seq DESC LIMIT 1";
+	static const char sql_spte[] = "SELECT level FROM events WHERE type = 1 AND b BETWEEN ?1 AND ?2"
+				       " LIMIT 1";
 	s64 args[2] = { (s64)root, r->cursor }, v;
 	unsigned levels = r->info.fmt.levels ? r->info.fmt.levels : 4;
 
 	if (r->info.mmu_mode != HVT_MMU_SHADOW)
 		return levels; /* one root of the format's depth; no query (bench-tui) */
 	if (tracedb_query_s64(r->db, sql, args, 2, &v) == 0 && v >= 1 && v <= WALK_MAX)
+		return (unsigned)v;
+	/* Allocated before the trace started (a lossy start): the level of any
+	 * SPTE written in the root's page (events_sptep index). */
+	args[1] = (s64)root + 4095;
+	if (tracedb_query_s64(r->db, sql_spte, args, 2, &v) == 0 && v >= 1 && v <= WALK_MAX)
 		return (unsigned)v;
 	return levels;
 }
