@@ -18,7 +18,10 @@
  *
  * mmu=shadow: the guest's CR0/CR4 live in the read shadows (the bits hv
  * owns, vmcs.c), its CR3 and EFER in struct vmx_vcpu; the CPU runs the
- * shadow root (set_shadow_cr3) with paging always on.
+ * shadow root (set_shadow_cr3) with paging always on. While the guest's
+ * CR0.PE is 0 (an AP after its SIPI) it runs in virtual-8086 mode
+ * (vmx_realmode.c): RFLAGS.VM and IOPL are added at entry and hidden on
+ * exit, and its exceptions and events go through vmx_realmode.c.
  */
 #include "hv/vmx/vmx.h"
 #include "hv/core/lib.h"
