@@ -102,8 +102,8 @@ static s64 fault_at_or_before(struct app *a, unsigned vcpu, s64 seq)
 	return -1;
 }
 
-void app_fault_run(struct app *a, const struct hvt_event *f, s64 *first, s64 *last, s64 *len,
-		   s64 *nth)
+void fault_run(sqlite3 *db, s64 last_seq, const struct hvt_event *f, s64 *first, s64 *last,
+	       s64 *len, s64 *nth)
 {
 	/* The nearest fault of the vCPU that differs, on each side; ORDER BY +
 	 * LIMIT walks the type index from the fault and stops there. */
@@ -117,19 +117,25 @@ void app_fault_run(struct app *a, const struct hvt_event *f, s64 *first, s64 *la
 	s64 range[3];
 	char sql[160];
 
-	if (tracedb_query_s64(a->r.db, before, args, 5, &lo))
+	if (tracedb_query_s64(db, before, args, 5, &lo))
 		lo = -1;
-	if (tracedb_query_s64(a->r.db, after, args, 5, &hi))
-		hi = a->r.info.last_seq + 1;
+	if (tracedb_query_s64(db, after, args, 5, &hi))
+		hi = last_seq + 1;
 	range[0] = lo, range[1] = hi, range[2] = f->vcpu;
 	snprintf(sql, sizeof(sql), edge, "min");
-	*first = tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : f->seq;
+	*first = tracedb_query_s64(db, sql, range, 3, &v) == 0 ? v : f->seq;
 	snprintf(sql, sizeof(sql), edge, "max");
-	*last = tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : f->seq;
+	*last = tracedb_query_s64(db, sql, range, 3, &v) == 0 ? v : f->seq;
 	snprintf(sql, sizeof(sql), edge, "count");
-	*len = tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : 1;
+	*len = tracedb_query_s64(db, sql, range, 3, &v) == 0 ? v : 1;
 	range[1] = f->seq + 1;
-	*nth = *len > 1 && tracedb_query_s64(a->r.db, sql, range, 3, &v) == 0 ? v : 1;
+	*nth = *len > 1 && tracedb_query_s64(db, sql, range, 3, &v) == 0 ? v : 1;
+}
+
+void app_fault_run(struct app *a, const struct hvt_event *f, s64 *first, s64 *last, s64 *len,
+		   s64 *nth)
+{
+	fault_run(a->r.db, a->r.info.last_seq, f, first, last, len, nth);
 }
 
 int app_skip_run(struct app *a, int dir)

@@ -96,6 +96,9 @@ s64 app_teardown_start(sqlite3 *db, s64 last_seq);
  * where fault is in it (1 = first). */
 void app_fault_run(struct app *a, const struct hvt_event *fault, s64 *first, s64 *last, s64 *len,
 		   s64 *nth);
+/* The same on a database (--summary has no session). */
+void fault_run(sqlite3 *db, s64 last_seq, const struct hvt_event *fault, s64 *first, s64 *last,
+	       s64 *len, s64 *nth);
 /* x / X: past the run of identical faults the cursor is in (forward: to its
  * last fault, then past that fault's end), or back to its first fault. */
 int app_skip_run(struct app *a, int dir);

@@ -199,8 +199,25 @@ static const char *mode_label(unsigned m)
 	return guest_mode_name((int)m);
 }
 
+/* hv's livelock stop (hv/core/fault_loop.c): the run of identical faults
+ * that ends at the marker's vCPU's last fault before it. */
+static void print_livelock_run(sqlite3 *db, s64 last_seq, s64 marker, unsigned vcpu)
+{
+	s64 args[2] = { marker, vcpu }, f, first, last, len, nth;
+	struct hvt_event ev;
+
+	if (tracedb_query_s64(db, "SELECT seq FROM events WHERE type = 3 AND seq < ?1 AND vcpu = ?2"
+			      " ORDER BY seq DESC LIMIT 1", args, 2, &f) || tracedb_get(db, f, &ev))
+		return;
+	fault_run(db, last_seq, &ev, &first, &last, &len, &nth);
+	printf("%-13s %10lld identical faults, seq %lld..%lld: %s addr %#llx error %#llx rip %#llx\n",
+	       "  the run", (long long)len, (long long)first, (long long)last,
+	       fault_kind_name(ev.reason), (unsigned long long)ev.a, (unsigned long long)ev.b,
+	       (unsigned long long)ev.d);
+}
+
 /* Markers (hv's labels, e.g. "fault livelock"), one line each. */
-static void print_markers(sqlite3 *db)
+static void print_markers(sqlite3 *db, s64 last_seq)
 {
 	sqlite3_stmt *st;
 	int i, n = 0;
@@ -221,6 +238,9 @@ static void print_markers(sqlite3 *db)
 				label[i] = '.';
 		printf("%-13s %10lld \"%s\" (vcpu %d)\n", n++ ? "" : "markers at",
 		       sqlite3_column_int64(st, 0), label, sqlite3_column_int(st, 1));
+		if (!strncmp(label, "fault livelock", 14) && sqlite3_column_int(st, 1) != HVT_NO_VCPU)
+			print_livelock_run(db, last_seq, sqlite3_column_int64(st, 0),
+					   (unsigned)sqlite3_column_int(st, 1));
 	}
 	sqlite3_finalize(st);
 }
@@ -277,7 +297,7 @@ static int run_summary(const char *path)
 	if (in.mmu_mode == HVT_MMU_SHADOW) /* the guest paging mode(s), from the SP roles */
 		print_group(db, "sp by mode", "SELECT (b >> 4) & 7, count(*) FROM events WHERE type = 7"
 			    " GROUP BY 1", mode_label);
-	print_markers(db);
+	print_markers(db, in.last_seq);
 	print_teardown(db, &in);
 	sqlite3_close(db);
 	return 0;

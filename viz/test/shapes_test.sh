@@ -191,8 +191,9 @@ if $B/mkfixture --events 5000 --seed 9 --mmu shadow --out "$live" --schema trace
 		fail tui.livelock_skip "x/X from $FM: want $FL, $MK, back $F1"; show "$skip1"; show "$skip2"
 	fi
 	summary=$($HVTUI --summary "$live")
-	if grep -qE "^markers at +$MK \"fault livelock\"" <<<"$summary"; then
-		pass tui.livelock_summary "--summary names the marker at $MK"
+	if grep -qE "^markers at +$MK \"fault livelock\"" <<<"$summary" &&
+	   grep -qE "^  the run +$N identical faults, seq $F1\.\.$FL: shadow addr 0xa00c0205000 error 0x11 " <<<"$summary"; then
+		pass tui.livelock_summary "--summary names the marker at $MK and the run $F1..$FL"
 	else
 		fail tui.livelock_summary "--summary lacks the livelock marker"; show "$summary"
 	fi
