@@ -325,9 +325,12 @@ static void detail_exit(struct app *a, struct canvas *c, int row, const struct h
 		      U(ev->a), raw ? raw : "unknown to hvtui", U(ev->d));
 	canvas_printf(c, row + 1, 1, ST_NORMAL, "qualification/exitinfo1 %#llx  info2 %#llx", U(ev->b),
 		      U(ev->c));
-	if (ev->reason == HVT_EX_INVPCID)
-		canvas_put(c, row + 2, 1, ST_NORMAL, "INVPCID: the guest invalidates TLB entries by PCID;"
-			   " under shadow paging hv syncs/zaps the shadow pages it covers");
+	if (ev->reason == HVT_EX_INVPCID) { /* hv/core/shadow_exit.c, exit_shadow_invpcid */
+		canvas_put(c, row + 2, 1, ST_NORMAL, "INVPCID under mmu=shadow: type 0 = INVLPG of the"
+			   " descriptor's address,");
+		canvas_put(c, row + 3, 1, ST_NORMAL, "types 1-3 = a guest TLB flush (a sync point, as a"
+			   " CR3 load); bad operands #GP");
+	}
 }
 
 static void detail_table(struct app *a, struct canvas *c, int row, const struct hvt_event *ev)

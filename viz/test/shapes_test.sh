@@ -11,7 +11,8 @@
 #      tui.summary_shapes
 #   2. a shadow fixture (mkfixture) with hv's livelock appended in SQL:
 #      10 000 identical faults, then the marker "fault livelock":
-#      tui.livelock_run, tui.livelock_skip, tui.livelock_summary
+#      tui.livelock_run, tui.livelock_skip, tmux.livelock_skip (the keys in
+#      a terminal), tui.livelock_summary
 #   3. the fixture with one exit made an INVPCID exit: tui.exit_invpcid
 #   4. the plots mark the end of a run: plots.run_end (teardown and markers
 #      as hvtui finds them), plots.paging32 (the time plots on the 32-bit trace)
@@ -189,6 +190,32 @@ if $B/mkfixture --events 5000 --seed 9 --mmu shadow --out "$live" --schema trace
 		pass tui.livelock_skip "x: $FM -> last $FL -> marker $MK; X: first $F1 (4 screens in ${secs}s)"
 	else
 		fail tui.livelock_skip "x/X from $FM: want $FL, $MK, back $F1"; show "$skip1"; show "$skip2"
+	fi
+	# The same keys in a terminal: tmux at 80x24 on a private socket.
+	if command -v tmux >/dev/null; then
+		SOCK=hvtui-shapes-$$
+		tmux -L "$SOCK" new-session -d -s t -x 80 -y 24 "$HVTUI $live"
+		got=""
+		for ((i = 0; i < 200; i++)); do # up to 20 s: a loaded machine
+			tmux -L "$SOCK" capture-pane -p -t t 2>/dev/null | grep -q "seq 0/" && break
+			sleep 0.1
+		done
+		tmux -L "$SOCK" send-keys -t t "${FM}g" && sleep 0.5 && tmux -L "$SOCK" send-keys -t t x
+		for ((i = 0; i < 100; i++)); do
+			got=$(tmux -L "$SOCK" capture-pane -p -t t 2>/dev/null)
+			grep -q "seq $FL/" <<<"$got" && break
+			sleep 0.1
+		done
+		tmux -L "$SOCK" send-keys -t t q
+		sleep 0.3
+		tmux -L "$SOCK" kill-server 2>/dev/null
+		if grep -q "seq $FL/" <<<"$got" && grep -q "IDENTICAL fault $N/$N" <<<"$got"; then
+			pass tmux.livelock_skip "80x24: ${FM}g x -> last identical fault $FL"
+		else
+			fail tmux.livelock_skip "80x24: ${FM}g x did not reach $FL"; show "$got"
+		fi
+	else
+		fail tmux.livelock_skip "tmux is not installed"
 	fi
 	summary=$($HVTUI --summary "$live")
 	if grep -qE "^markers at +$MK \"fault livelock\"" <<<"$summary" &&
