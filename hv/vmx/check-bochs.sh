@@ -51,6 +51,10 @@ SCENARIOS=(
 	# The AP's real mode runs as virtual-8086 mode (vmx_realmode.c): also
 	# on a CPU without unrestricted guest.
 	"smp_shadow_noug|smp|mmu=shadow vcpus=2||2:corei5_lynnfield_750|0|TEST smp_cpu1 PASS"
+	# An AP's real mode beyond the trampoline: LIDT, INT n, an exception,
+	# MOV from CR0, HLT (hv/vmx/test/realmode.c).
+	"realmode|@realmode|mmu=tdp vcpus=2||2|0|TEST rm_exception PASS"
+	"realmode_shadow|@realmode|mmu=shadow vcpus=2||2|0|TEST rm_exception PASS"
 	"stress_shadow|stress|mmu=shadow vcpus=2 rounds=4||2|0|TEST stress_cpu1 PASS"
 )
 
@@ -61,6 +65,7 @@ SAME_CHECKS=(
 	"smp_shadow|smp"
 	"stress_shadow|stress"
 	"smp_shadow_noug|smp"
+	"realmode_shadow|realmode"
 )
 
 # A guest named @NAME is hv/vmx/test/NAME.c, built here against the guest

@@ -108,9 +108,11 @@ static void prepare_entry(struct vmx_vcpu *vv)
 	vmcs_w(VMCS_GUEST_RSP, r->rsp);
 	vmcs_w(VMCS_GUEST_RFLAGS, vmx_rm_rflags_in(vv, r->rflags | RFLAGS_FIXED));
 	/* An event cut short by this exit is delivered again, unless the core
-	 * queued one of its own (every exit clears the valid bit, 24.8.3). */
+	 * queued one of its own (every exit clears the valid bit, 24.8.3).
+	 * Not in virtual-8086 mode: there hv delivers every event itself
+	 * through the real-mode IVT (vmx_realmode.c). */
 	u32 idt = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
-	if (vv->launched && (idt & INTR_INFO_VALID) &&
+	if (vv->launched && !vv->vm86 && (idt & INTR_INFO_VALID) &&
 	    !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID)) {
 		vmcs_w(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));  /* bit 12: undefined here */
 		if (idt & INTR_INFO_DELIVER_ERROR)

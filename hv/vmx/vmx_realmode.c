@@ -24,6 +24,8 @@
  *   events go through the protected-mode IDT: every exception is
  *        intercepted, and an event for the guest (injected interrupt or
  *        exception, INT n) is delivered here through the real-mode IVT.
+ *        So an event the CPU was delivering when it exited (INT n: #GP on
+ *        the IVT read as gates) is never re-injected (vmx.c prepare_entry).
  *
  * Entering the mode (guest CR0.PE = 0, vmx_set_cr) rebuilds every segment
  * from its selector; leaving it (CR0.PE = 1) keeps selector, base and limit
@@ -102,8 +104,9 @@ u64 vmx_rm_rflags_out(const struct vmx_vcpu *vv, u64 rflags)
 
 /* Real-mode event delivery (SDM Vol. 3A, 20.1.4): push FLAGS, CS, IP on
  * SS:SP, clear IF, TF and AC, continue at the IVT's CS:IP for the vector.
- * ip is what is pushed: the faulting instruction for a fault, the next
- * one for INT n or an interrupt. Guest paging is off: linear = gpa. */
+ * The IVT is at the IDTR base (0 after reset; LIDT moves it). ip is what
+ * is pushed: the faulting instruction for a fault, the next one for INT n
+ * or an interrupt. Guest paging is off: linear = gpa. */
 bool vmx_rm_deliver(struct vmx_vcpu *vv, u8 vector, u16 ip)
 {
 	struct vcpu *v = vv->vcpu;
@@ -111,8 +114,15 @@ bool vmx_rm_deliver(struct vmx_vcpu *vv, u8 vector, u16 ip)
 	u16 sp = (u16)(v->regs.rsp - sizeof(frame));
 	u16 ivt[2];
 	u64 ss = seg_base(SEG_SS);
+	u64 idt = vmcs_read(VMCS_GUEST_IDTR_BASE);
 
-	if (guest_read(v->vm, ivt, (gpa_t)vector * 4, sizeof(ivt)) ||
+	if ((u32)vector * 4 + 3 > vmcs_read(VMCS_GUEST_IDTR_LIMIT)) {
+		vm_stop(v->vm, HV_STATUS_VM_ERROR, "vCPU %d: vector %u is beyond the real-mode "
+			"IDTR limit 0x%lx (a shutdown on hardware)", v->id, vector,
+			vmcs_read(VMCS_GUEST_IDTR_LIMIT));
+		return false;
+	}
+	if (guest_read(v->vm, ivt, (idt + (u64)vector * 4) & 0xffffffffull, sizeof(ivt)) ||
 	    (sp > 0xffff - sizeof(frame)) ||
 	    guest_write(v->vm, (ss + sp) & 0xffffffffull, frame, sizeof(frame))) {
 		vm_stop(v->vm, HV_STATUS_VM_ERROR,
