@@ -102,6 +102,26 @@ static s64 fault_at_or_before(struct app *a, unsigned vcpu, s64 seq)
 	return -1;
 }
 
+/* Is the vCPU's fault just before (dir < 0) or after f the same fault? */
+static bool same_fault_near(sqlite3 *db, const struct hvt_event *f, int dir)
+{
+	sqlite3_stmt *st;
+	bool same = false;
+
+	if (sqlite3_prepare_v2(db, dir < 0 ? "SELECT a, b, d FROM events WHERE type = 3 AND seq < ?1"
+			       " AND vcpu = ?2 ORDER BY seq DESC LIMIT 1" : "SELECT a, b, d FROM events"
+			       " WHERE type = 3 AND seq > ?1 AND vcpu = ?2 ORDER BY seq LIMIT 1", -1, &st,
+			       NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_int64(st, 1, f->seq);
+	sqlite3_bind_int(st, 2, f->vcpu);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		same = (u64)sqlite3_column_int64(st, 0) == f->a && (u64)sqlite3_column_int64(st, 1) == f->b &&
+		       (u64)sqlite3_column_int64(st, 2) == f->d;
+	sqlite3_finalize(st);
+	return same;
+}
+
 void fault_run(sqlite3 *db, s64 last_seq, const struct hvt_event *f, s64 *first, s64 *last,
 	       s64 *len, s64 *nth)
 {
@@ -117,6 +137,11 @@ void fault_run(sqlite3 *db, s64 last_seq, const struct hvt_event *f, s64 *first,
 	s64 range[3];
 	char sql[160];
 
+	*first = *last = f->seq;
+	*len = *nth = 1;
+	/* Most faults differ from both neighbours: two look-ups and done. */
+	if (!same_fault_near(db, f, -1) && !same_fault_near(db, f, +1))
+		return;
 	if (tracedb_query_s64(db, before, args, 5, &lo))
 		lo = -1;
 	if (tracedb_query_s64(db, after, args, 5, &hi))
