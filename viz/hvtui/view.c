@@ -180,7 +180,6 @@ static void detail_fault(struct app *a, struct canvas *c, int row, const struct 
 	int n = app_fault_effects(a, ev, fx, 6, &end), i;
 	size_t used = 0;
 	struct hvt_event fe;
-
 	s64 first, last, len, nth;
 
 	fault_error_describe(a->r.info.vendor, ev->reason, ev->b, err, sizeof(err));
@@ -235,10 +234,14 @@ static void detail_other(struct app *a, struct canvas *c, int row, const struct 
 		canvas_printf(c, row + 3, 1, ST_NORMAL, "end of fault %llu: %s (w: go to it)",
 			      U(ev->b), fault_result_name(ev->aux));
 	if (ev->type == HVT_MARKER) {
+		const u64 w[5] = { ev->a, ev->b, ev->c, ev->d, ev->e };
 		char label[41];
 
-		memcpy(label, &ev->a, 40); /* a..e are consecutive u64s: the label's bytes */
+		memcpy(label, w, 40); /* the label's bytes, little-endian as recorded */
 		label[40] = 0;
+		for (int i = 0; label[i]; i++)
+			if (label[i] < 32 || label[i] > 126)
+				label[i] = '.';
 		canvas_printf(c, row + 2, 1, ST_NORMAL, "marker \"%s\"", label);
 		if (!strncmp(label, "fault livelock", 14))
 			canvas_put(c, row + 3, 1, ST_ALERT, "hv stopped the VM: the same fault 10000 times"
