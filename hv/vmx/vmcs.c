@@ -140,7 +140,8 @@ static void setup_controls(struct vmx_vcpu *vv)
  *
  * mmu=shadow (hv/core/shadow_exit.c) also owns what the shadow tables need
  * the CPU to run with whatever the guest wrote: paging always on (PE, PG;
- * no unrestricted guest without EPT anyway), CR0.WP so write-protected
+ * no unrestricted guest without EPT anyway: a guest with PE clear runs in
+ * virtual-8086 mode, vmx_realmode.c), CR0.WP so write-protected
  * guest page tables stay protected from the guest kernel, and CR4.PAE:
  * legacy PAE paging on a direct root while the guest's paging is off, or
  * on a PAE root for a 32-bit or PAE guest. It also owns the CR4 bits whose
