@@ -45,6 +45,9 @@ struct mmu_config {
 	bool shadow_no_prefetch;   /* map only the faulting gPTE */
 	bool shadow_sync_skip_wadd;/* seed 000's WRONG sync_page: also skip SPTEs that only
 	                              gain write access (lab: count the extra write faults) */
+	u64  shadow_max_pages;     /* shadow page budget (mmu/SHADOW.md 5.14); 0 = derived
+	                              from guest RAM (20 per 1000 pages, at least 64); raised
+	                              to the floor the vCPUs' roots need (shadow_budget) */
 };
 
 /* Result of a fault; MMU_FAULT_MMIO fills struct mmu_mmio for the emulator. */
@@ -162,6 +165,10 @@ struct mmu_shadow_stats {
 	u64 prefetched;        /* SPTEs installed by prefetch */
 	u64 root_hits;         /* CR3 loads served by the current or a cached root */
 	u64 root_misses;       /* CR3 loads that needed a root lookup/allocation */
+	/* The page budget (mmu/SHADOW.md 5.14): */
+	u64 reclaimed;         /* SPs zapped to stay within the budget (in pages_zapped too) */
+	u64 budget;            /* the budget in force (0 before the first shadow op) */
+	u64 pages_peak;        /* most valid SPs at once */
 };
 void mmu_shadow_get_stats(struct mmu_vm *vm, struct mmu_shadow_stats *out);
 /* The shadow invariants (mmu/SHADOW.md 5.0; also run by mmu_check). */

@@ -79,7 +79,7 @@ check-gwalk: $(GWALK_TEST_BIN)
 #   make check-shadow   host tests under ASan/UBSan (TEST shadow.* lines)
 #   make bench-shadow   exits per guest PTE write (with / without unsync),
 #                       SPTE writes per changed gPTE in sync (seed 000: 1.00)
-SHADOW_MMU_SRCS  := mmu/shadow_page.c mmu/shadow_fault.c mmu/shadow_sync.c mmu/shadow_sync_leaf.c mmu/shadow_zap.c mmu/shadow_check.c
+SHADOW_MMU_SRCS  := mmu/shadow_page.c mmu/shadow_fault.c mmu/shadow_sync.c mmu/shadow_sync_leaf.c mmu/shadow_zap.c mmu/shadow_check.c mmu/shadow_budget.c
 SHADOW_MMU_HDRS  := mmu/shadow_int.h mmu/gwalk.h $(MMU_HDRS)
 SHADOW_TEST_BIN  := $(BUILD)/shadow/test_shadow
 SHADOW_BENCH_BIN := $(BUILD)/shadow/bench_shadow

@@ -196,6 +196,39 @@ static void check_root_counts(struct scheck *c, struct mmu_vm *vm, struct shadow
 	}
 }
 
+/* I12 (5.14): the LRU list holds every valid SP once (and no zapped one),
+ * linked both ways, and the valid SPs fit the budget of the last op. */
+static void check_lru(struct scheck *c, struct shadow_vm *svm)
+{
+	const struct shadow_page *prev = NULL;
+	u64 n = 0;
+
+	for (struct shadow_page *sp = svm->lru_head; sp && !c->bad; sp = sp->lru_next) {
+		if (sp->lru_prev != prev)
+			sfail(c, "I12", sp, -1, "LRU list back link broken");
+		else if (sp->role & SR_INVALID)
+			sfail(c, "I12", sp, -1, "zapped SP still on the LRU list");
+		else if (++n > svm->nr_pages)
+			sfail(c, "I12", sp, -1, "LRU list longer than the valid SPs (a loop?)");
+		prev = sp;
+	}
+	if (c->bad)
+		return;
+	if (n != svm->nr_pages || svm->lru_tail != prev) {
+		c->bad = true;
+		sb_puts(&c->sb, "I12: LRU list has ");
+		sb_dec(&c->sb, n);
+		sb_puts(&c->sb, " SPs (or a wrong tail), the hash ");
+		sb_dec(&c->sb, svm->nr_pages);
+	} else if (svm->stats.budget && svm->nr_pages > svm->stats.budget) {
+		c->bad = true;
+		sb_puts(&c->sb, "I12: ");
+		sb_dec(&c->sb, svm->nr_pages);
+		sb_puts(&c->sb, " valid SPs over the budget of ");
+		sb_dec(&c->sb, svm->stats.budget);
+	}
+}
+
 static int shadow_check_locked(struct mmu_vm *vm, char *why, size_t len)
 {
 	struct shadow_vm *svm = vm->shadow;
@@ -231,6 +264,8 @@ static int shadow_check_locked(struct mmu_vm *vm, char *why, size_t len)
 	}
 	if (!c.bad)
 		check_root_counts(&c, vm, svm);
+	if (!c.bad)
+		check_lru(&c, svm);
 	/* I2 the other way: every rmap node is a present leaf mapping that gfn. */
 	for (int b = 0; b < SHADOW_RMAP_SIZE && !c.bad; b++)
 		for (struct shadow_link *l = svm->rmap[b]; l && !c.bad; l = l->next) {

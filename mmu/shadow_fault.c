@@ -152,6 +152,7 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 	shadow_bind_locked_mem(&mem, vm);
 	for (int level = role_level(sp->role); level > PG_LEVEL_4K; level--) {
 		sp->write_flooding = 0;          /* used by a fault: not a data page (5.4) */
+		shadow_lru_touch(sop->svm, sp);  /* and the budget reclaims it last (5.14) */
 		i = index_of(sf->gva, level);
 		gfn_t cgfn;
 		u32 role = child_role(sf, sp, &cgfn);
@@ -181,6 +182,7 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 		sp = sp->ent[i].child;
 	}
 	sp->write_flooding = 0;
+	shadow_lru_touch(sop->svm, sp);
 	/* W6 for the leaf gPTE (every level was write-protected by now). */
 	if (sf->paging && gwalk_recheck(sf->cpu, &mem, &sf->res) != 0)
 		return MMU_FAULT_RETRY;
@@ -288,6 +290,9 @@ enum mmu_fault_result mmu_shadow_page_fault(struct mmu_vcpu *vcpu, const struct 
 		r = MMU_FAULT_ERROR;
 	if (!r) {
 		shadow_op_begin(&sop, vm, vcpu);
+		/* The budget (5.14): room for the SPs this fault may create,
+		 * made before the walk links anything. */
+		shadow_make_room(&sop, SHADOW_FAULT_PAGES);
 		r = shadow_map(&sop, &sf);
 		sf.writes = sop.op->writes;
 		shadow_op_end(&sop);

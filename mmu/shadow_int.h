@@ -75,6 +75,10 @@ static inline u32 shadow_quadrant_of(gva_t gva, int level)
 #define SHADOW_CACHE_ID   3           /* HVT_CACHE_TOPUP.reason for the SP cache */
 #define SHADOW_PREFETCH   8           /* gPTEs per prefetch group (KVM: PTE_PREFETCH_NUM) */
 #define SHADOW_FLOOD      3           /* emulated writes without a fault in between: unshadow */
+#define SHADOW_BUDGET_MIN 64          /* default budget floor (KVM: KVM_MIN_ALLOC_MMU_PAGES) */
+#define SHADOW_BUDGET_PER_K 20        /* default: SPs per 1000 guest RAM pages (KVM: 20) */
+#define SHADOW_FAULT_PAGES 3          /* most SPs one fault creates: levels 3, 2, 1 under
+                                         the root (a CR3 load creates at most 1, the root) */
 
 /*
  * An intrusive list node, one per SPTE of an SP. A present leaf SPTE i
@@ -101,6 +105,7 @@ struct shadow_page {
 	                                 without a trap; synced at the next sync point (L1) */
 	u8    write_flooding;         /* emulated writes since a fault last used it (L1) */
 	struct shadow_page *zap_next; /* the op's list of zapped SPs to free after its flush */
+	struct shadow_page *lru_prev, *lru_next; /* svm's LRU list, valid SPs only (I12, L1) */
 	u64   unlink_seq;             /* HVT_PT_FREE.c: seq of the SPTE change that dropped its
 	                                 last parent link; a root (linked by no table): of the
 	                                 last record its zap made: the last SPTE change emptying
@@ -121,6 +126,8 @@ struct shadow_vm {
 	struct shadow_link *rmap[SHADOW_RMAP_SIZE]; /* gfn -> leaf SPTEs mapping it (L1) */
 	u64 nr_pages;                 /* valid SPs in the hash (L1) */
 	u64 nr_unsync;                /* of them unsync (L1) */
+	struct shadow_page *lru_head; /* valid SPs, most recently created/used first; */
+	struct shadow_page *lru_tail; /* the budget reclaims from the tail (5.14, I12) */
 	struct mmu_shadow_stats stats;/* counters (L1, read racily by get_stats) */
 };
 
@@ -196,6 +203,15 @@ int   shadow_sptes_of_gpte(const struct shadow_page *sp, u32 off, int *first);
 /* cpu with the paging mode and mode bits of role: how sp's gPTEs read,
  * whichever vCPU syncs or prefetches it. */
 void  shadow_role_cpu(const struct gwalk_cpu *cpu, u32 role, struct gwalk_cpu *out);
+
+/* shadow_budget.c (5.14): the page budget and its LRU list */
+u64  shadow_budget(struct mmu_vm *vm);
+void shadow_lru_add(struct shadow_vm *svm, struct shadow_page *sp);   /* new SP: head */
+void shadow_lru_del(struct shadow_vm *svm, struct shadow_page *sp);   /* zapped */
+void shadow_lru_touch(struct shadow_vm *svm, struct shadow_page *sp); /* used: to the head */
+/* Before an op creates up to need SPs: zap the least recently used
+ * non-root SPs until nr_pages + need <= budget. Returns the SPs zapped. */
+u64  shadow_make_room(struct shadow_op *sop, u64 need);
 
 /* shadow_check.c */
 int  shadow_check(struct mmu_vm *vm, char *why, size_t len);

@@ -277,6 +277,7 @@ static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, 
 		pdptr = no_pdptr;
 	for_each_sp_of_gfn(svm, sp, gfn) {
 		if (sp->role == role && pdptr_equal(sp->pdptr, pdptr)) {
+			shadow_lru_touch(svm, sp);      /* used: the budget reclaims it last (5.14) */
 			shadow_trace_sp(sop, sp, HVT_SP_GET, 0);
 			return sp;
 		}
@@ -303,6 +304,9 @@ static struct shadow_page *get_page(struct shadow_op *sop, gfn_t gfn, u32 role, 
 	sp->hash_next = svm->hash[shadow_hash_idx(gfn)];
 	svm->hash[shadow_hash_idx(gfn)] = sp;
 	svm->nr_pages++;
+	shadow_lru_add(svm, sp);                 /* I12 */
+	if (svm->nr_pages > svm->stats.pages_peak)
+		svm->stats.pages_peak = svm->nr_pages;
 	SHADOW_STAT(svm, pages_created);
 	shadow_trace_sp(sop, sp, HVT_SP_GET, 1);
 	if (role_gpt(role)) {
@@ -474,6 +478,7 @@ void shadow_zap_page(struct shadow_op *sop, struct shadow_page *sp, u8 why)
 		return;
 	zap_seq = shadow_trace_sp(sop, sp, why, 0);
 	hash_remove(svm, sp);
+	shadow_lru_del(svm, sp);                 /* I12: valid SPs only */
 	sp->role |= SR_INVALID;
 	svm->nr_pages--;
 	SHADOW_STAT(svm, pages_zapped);

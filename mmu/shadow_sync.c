@@ -262,6 +262,7 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 	if (sv->loaded && base != sv->base_role)
 		shadow_drop_all_roots(&sop, sv);
 	sv->base_role = base;
+	shadow_make_room(&sop, 1);               /* a new root, within the budget (5.14) */
 	switch_root(&sop, sv, cr3, role, pdptrs);
 	sv->loaded = true;
 	/* The guest's TLB rules: its PTE changes are visible after MOV CR3. */

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #define RAM_PAGES   1024
+/* cfg.shadow_max_pages of the VMs sg_create makes (0: the default budget). */
+static u64 sg_budget;
 #define PT_FLAGS    (GPTE_P | GPTE_RW | GPTE_US)
 
 struct sg {                         /* a shadow-paged guest */
@@ -43,6 +45,7 @@ static inline bool sg_create(struct sg *g, bool no_unsync, bool skip_wadd, bool 
 		.format = MMU_FORMAT_X86, .levels = 4, .mode = HVT_MMU_SHADOW, .ad_enabled = true,
 		.nr_vcpus = 1, .maxphyaddr = 48, .shadow_no_unsync = no_unsync,
 		.shadow_sync_skip_wadd = skip_wadd, .shadow_no_prefetch = no_prefetch,
+		.shadow_max_pages = sg_budget,
 	};
 	*g = (struct sg){0};
 	g->vm = mmu_vm_create(&cfg);

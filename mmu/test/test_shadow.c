@@ -962,6 +962,7 @@ static bool oracle(struct sg *g, gva_t base, const char *when)
  */
 static bool test_random(bool no_unsync, enum gwalk_mode mode)
 {
+	u64 budget = sg_budget;           /* test_random_budget: a small one */
 	struct sg g;
 	int rc;
 	long live0 = host_pages_live();   /* an earlier failed test may have leaked */
@@ -1022,7 +1023,8 @@ static bool test_random(bool no_unsync, enum gwalk_mode mode)
 			 * else drops leaves here, so a gPTE the guest did not
 			 * write keeps its SPTE (a sync reading the wrong gPTE,
 			 * e.g. the wrong quadrant, would drop it). */
-			for (int j = 0; j < 64 && !no_unsync; j++)
+			for (int j = 0; j < 64 && !no_unsync && !budget; j++)   /* (the budget
+				may reclaim the SP of any leaf at a CR3 load) */
 				EXPECT(!(present >> j & 1) || edited[j] ||
 				       is_mmu_present_spte(leaf_spte(&g, base + j * 4096ull)),
 				       "step %d: sync dropped the SPTE of unchanged gPTE %d", step, j);
@@ -1043,6 +1045,8 @@ static bool test_random(bool no_unsync, enum gwalk_mode mode)
 			break;
 		}
 		}
+		EXPECT(!budget || g.vm->shadow->nr_pages <= budget, "step %d: %llu SPs over the budget %llu",
+		       step, (unsigned long long)g.vm->shadow->nr_pages, (unsigned long long)budget);
 	}
 	EXPECT(load(&g, cur) == 0, "final load");
 	if (!oracle(&g, base, "end"))
@@ -1055,6 +1059,9 @@ static bool test_random(bool no_unsync, enum gwalk_mode mode)
 	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
 	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
 	EXPECT(no_unsync || s.unsyncs > 0, "never went unsync");
+	EXPECT(!budget || (s.reclaimed > 0 && s.pages_peak <= budget && s.budget == budget),
+	       "budget %llu: reclaimed %llu, peak %llu, in force %llu", (unsigned long long)budget,
+	       (unsigned long long)s.reclaimed, (unsigned long long)s.pages_peak, (unsigned long long)s.budget);
 	sg_destroy(&g);
 	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
 	return true;
@@ -1083,6 +1090,7 @@ static u64 random_gpte(bool b32)
 
 static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
 {
+	u64 budget = sg_budget;           /* test_random_budget's pde variant */
 	static const u64 offs[] = { 0x20000, 0x21000, 0x5f000, 0x1ff000, 0x200000, 0x201000, 0x3ff000 };
 	struct sg g;
 	int rc;
@@ -1169,6 +1177,8 @@ static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
 			break;
 		}
 		}
+		EXPECT(!budget || g.vm->shadow->nr_pages <= budget, "step %d: %llu SPs over the budget %llu",
+		       step, (unsigned long long)g.vm->shadow->nr_pages, (unsigned long long)budget);
 	}
 	struct hvt_spte_format hf;
 	mmu_describe_format(g.vm, &hf);
@@ -1178,6 +1188,9 @@ static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
 	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
 	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
 	EXPECT(s.injected > 0 && s.fixed > 0 && s.emulated_writes > 0, "the run did not exercise faults/emulation");
+	EXPECT(!budget || (s.reclaimed > 0 && s.pages_peak <= budget && s.budget == budget),
+	       "budget %llu: reclaimed %llu, peak %llu, in force %llu", (unsigned long long)budget,
+	       (unsigned long long)s.reclaimed, (unsigned long long)s.pages_peak, (unsigned long long)s.budget);
 	sg_destroy(&g);
 	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
 	return true;
@@ -1467,6 +1480,138 @@ static bool test_vcpu_destroy_first(void)
 	return true;
 }
 
+/* ---- the page budget (mmu/SHADOW.md 5.14) --------------------------------- */
+/* The random run above, with a budget smaller than the SPs it builds. */
+static bool test_random_budget(bool no_unsync, enum gwalk_mode mode, u64 budget, bool pde)
+{
+	sg_budget = budget;
+	bool ok = pde ? test_random_pde(no_unsync, mode) : test_random(no_unsync, mode);
+	sg_budget = 0;
+	return ok;
+}
+
+/* Every root slot of the vCPU holds a valid SP, and the one the CPU runs on
+ * is the current root: the budget never reclaims a root in use. */
+static bool roots_intact(struct sg *g, const char *when)
+{
+	struct shadow_vcpu *sv = g->vcpu->shadow;
+
+	EXPECT(sv->cur.sp && !(sv->cur.sp->role & SR_INVALID) && sv->cur.sp->hpa == g->root,
+	       "%s: the current root was reclaimed or replaced", when);
+	for (int i = 0; i < SHADOW_PREV_ROOTS; i++)
+		EXPECT(!sv->prev[i].sp || !(sv->prev[i].sp->role & SR_INVALID),
+		       "%s: cached root %d was reclaimed", when, i);
+	return true;
+}
+
+/*
+ * A guest with many more page tables than the budget: AS address spaces,
+ * each mapping K pages in regions far apart (a PT, and often a PD, each),
+ * so every round over them needs ~AS * 10 SPs with a budget of 16. After
+ * every access: the value read is the one in the frame the guest maps
+ * (correct translation), a write lands there, the SPs stay within the
+ * budget (no slack: the fault makes room first), no root in use is gone,
+ * and mmu_shadow_check + mmu_check hold (I12 included). At the end:
+ * reclaims happened, the trace is consistent, and the teardown frees every
+ * table (each after a flush following its unlink), nothing leaked.
+ * With reclaim disabled the peak exceeds the budget and this fails.
+ */
+static bool test_budget_tables(enum gwalk_mode mode)
+{
+	enum { AS = 12, K = 6 };
+	const u64 budget = 16;
+	struct sg g;
+	u64 cr3[AS];
+	char w[300];
+	long live0 = host_pages_live();
+	u64 mask = mode == GWALK_MODE_32 ? 0xffffffffull : ~0ull;
+
+	host_trace_reset();
+	u64 from = next_seq();
+	sg_budget = budget;
+	bool made = sg_create(&g, false, false, false);
+	sg_budget = 0;
+	EXPECT(made, "create");
+	sg_set_mode(&g, mode);
+	for (int a = 0; a < AS; a++) {
+		cr3[a] = new_pt(&g) << 12;
+		for (int k = 0; k < K; k++) {
+			gfn_t frame = 0x20 + (gfn_t)(a * K + k);
+			gmap(&g, cr3[a], k * 0x20400000ull + (u64)a * 0x1000, frame, PT_FLAGS);
+			*gpa_va(&g, frame << 12) = (frame << 32) | 0x5eed0000 | (u64)(a * K + k);
+		}
+	}
+	for (int round = 0; round < 3; round++) {
+		for (int step = 0; step < AS * K; step++) {
+			/* every page of one address space, then the next one (stride
+			 * 5: CR3 switches among all of them, cached roots revisited) */
+			int a = (step / K * 5 + round) % AS, k = step % K, n = a * K + k;
+			gva_t gva = k * 0x20400000ull + (u64)a * 0x1000;
+			gfn_t frame = 0x20 + (gfn_t)n;
+			int rc;
+
+			if (k == 0)
+				EXPECT(load(&g, cr3[a]) == 0, "load round %d step %d", round, step);
+			u64 v = rd(&g, gva, &rc);
+			EXPECT(rc == 0 && v == (*gpa_va(&g, frame << 12) & mask),
+			       "round %d as %d page %d: read rc %d value %#llx, frame %#llx holds %#llx", round, a, k,
+			       rc, (unsigned long long)v, (unsigned long long)frame,
+			       (unsigned long long)*gpa_va(&g, frame << 12));
+			if (step % 3 == 0) {
+				u64 nv = ((u64)round << 40) | ((u64)step << 20) | (u64)n;
+				EXPECT(wr(&g, gva, nv) == 0 && (*gpa_va(&g, frame << 12) & mask) == (nv & mask),
+				       "round %d as %d page %d: write did not land in frame %#llx", round, a, k,
+				       (unsigned long long)frame);
+			}
+			EXPECT(g.vm->shadow->nr_pages <= budget, "round %d step %d: %llu SPs over the budget %llu",
+			       round, step, (unsigned long long)g.vm->shadow->nr_pages, (unsigned long long)budget);
+			if (!roots_intact(&g, "after an access"))
+				return false;
+			EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
+			       "round %d step %d: %s", round, step, w);
+		}
+	}
+	struct mmu_shadow_stats s = stats(&g);
+	EXPECT(s.reclaimed > 0 && s.pages_peak <= budget && s.budget == budget &&
+	       s.pages_created > 2 * budget,
+	       "budget %llu: created %llu, reclaimed %llu, peak %llu", (unsigned long long)budget,
+	       (unsigned long long)s.pages_created, (unsigned long long)s.reclaimed,
+	       (unsigned long long)s.pages_peak);
+	printf("# shadow.budget %s: %llu SPs created, %llu reclaimed, peak %llu of %llu, %llu faults\n",
+	       mode_name(mode), (unsigned long long)s.pages_created, (unsigned long long)s.reclaimed,
+	       (unsigned long long)s.pages_peak, (unsigned long long)budget, (unsigned long long)s.faults);
+	if (!destroy_and_check(&g, from, "budget"))
+		return false;
+	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
+	return true;
+}
+
+/* The budget in force: the configured one, the default from guest RAM
+ * (20 per 1000 pages, floor 64), and never below the roots' floor. */
+static bool test_budget_values(void)
+{
+	struct mmu_config cfg = {
+		.format = MMU_FORMAT_X86, .levels = 4, .mode = HVT_MMU_SHADOW, .ad_enabled = true,
+		.nr_vcpus = 2, .maxphyaddr = 48,
+	};
+	struct mmu_vm *vm = mmu_vm_create(&cfg);
+
+	EXPECT(vm && mmu_memslot_create(vm, 0, 0, RAM_PAGES, 0, 0) == 0, "create");
+	EXPECT(shadow_budget(vm) == SHADOW_BUDGET_MIN, "1024 pages: budget %llu, want the floor 64",
+	       (unsigned long long)shadow_budget(vm));
+	EXPECT(mmu_memslot_create(vm, 1, 0x100000, 10000, 0, 0) == 0, "slot 1");
+	EXPECT(shadow_budget(vm) == (RAM_PAGES + 10000) * 20 / 1000, "11024 pages: budget %llu, want 220",
+	       (unsigned long long)shadow_budget(vm));
+	mmu_vm_destroy(vm);
+	cfg.shadow_max_pages = 1;
+	vm = mmu_vm_create(&cfg);
+	EXPECT(vm && shadow_budget(vm) == 2 * (1 + SHADOW_PREV_ROOTS) + SHADOW_FAULT_PAGES,
+	       "shadow_max_pages=1 on 2 vCPUs: budget %llu, want the roots' floor",
+	       vm ? (unsigned long long)shadow_budget(vm) : 0ull);
+	mmu_vm_destroy(vm);
+	return true;
+}
+
 int main(void)
 {
 	const char *seed = getenv("SHADOW_SEED");   /* other random runs: SHADOW_SEED=n */
@@ -1521,5 +1666,16 @@ int main(void)
 	report("shadow.pae_teardown_trace", test_teardown_trace(GWALK_MODE_PAE));
 	report("shadow.32bit_teardown_trace", test_teardown_trace(GWALK_MODE_32));
 	report("shadow.vcpu_destroy_first", test_vcpu_destroy_first());
+	/* The page budget (5.14) */
+	report("shadow.budget_values", test_budget_values());
+	report("shadow.budget_tables", test_budget_tables(GWALK_MODE_4LEVEL));
+	report("shadow.budget_tables_pae", test_budget_tables(GWALK_MODE_PAE));
+	report("shadow.budget_tables_32bit", test_budget_tables(GWALK_MODE_32));
+	report("shadow.budget_random", test_random_budget(false, GWALK_MODE_4LEVEL, 8, false));
+	report("shadow.budget_random_nounsync", test_random_budget(true, GWALK_MODE_4LEVEL, 8, false));
+	report("shadow.budget_random_32bit", test_random_budget(false, GWALK_MODE_32, 8, false));
+	report("shadow.budget_random_pde_4level", test_random_budget(false, GWALK_MODE_4LEVEL, 8, true));
+	report("shadow.budget_random_pde_pae", test_random_budget(false, GWALK_MODE_PAE, 8, true));
+	report("shadow.budget_random_pde_32bit", test_random_budget(false, GWALK_MODE_32, 8, true));
 	return failures ? 1 : 0;
 }
