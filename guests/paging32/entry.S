@@ -264,5 +264,6 @@ kernel_esp: .space 4
 boot_stack_top:
 	.space 8192
 intr_stack_top:
+	.global user_stack_top          /* the matrix maps these 2 pages user-accessible */
 	.space 8192
 user_stack_top:

@@ -16,6 +16,9 @@
  * Under hv with mmu=shadow every one of these is a path of the shadow MMU:
  * the guest's tables are write-protected or unsync, CR3/CR4 writes and
  * INVLPG/INVPCID are sync points, faults are the walker's to classify.
+ *
+ * With matrix=32|pae|both on the line it runs the permission matrix of
+ * those modes instead (matrix.c, checked against model32.c).
  * The check lines must be the same natively, with mmu=tdp and with
  * mmu=shadow (hv/test/paging32-check.sh).
  *
@@ -28,6 +31,7 @@
  * 2 GiB (PDPTE 2).
  */
 #include "pt32.h"
+#include "matrix.h"
 
 #define IDENTITY_END  (16u << 20)
 #define FRAMES        0x800000u
@@ -425,6 +429,9 @@ int main32(u32 magic, u32 mbi)
 	console32_init();
 	cmdline32_set(magic, mbi);
 	const char *mode = cmdline32_value("mode");
+	const char *matrix = cmdline32_value("matrix");
+	if (matrix)
+		return matrix_main(matrix);      /* the permission matrix instead (matrix.c) */
 	if (!mode || word_eq(mode, "32")) {
 		prefix = "pg32";
 		pt_init(PT_MODE_32);
