@@ -120,7 +120,8 @@ bench-shadow: $(SHADOW_BENCH_BIN)
 
 # ---- in-guest: the same guests under mmu=shadow and mmu=tdp (QEMU TCG, SVM) ----
 CHECKS += shadow-qemu
-check-shadow-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,hello touch permfault shadow_edit smp stress)
+check-shadow-qemu: $(BUILD)/hv.elf $(patsubst %,$(BUILD)/guests/%.elf,hello touch permfault shadow_edit smp stress paging32 pmatrix) \
+		   $(BUILD)/hvtrace
 	@BUILD=$(BUILD) bash mmu/test/test_shadow_qemu.sh
 
 .PHONY: check-shadow-qemu

@@ -70,6 +70,11 @@ static void parse_word(const char *w, size_t n, struct boot_config *cfg)
 		if (n != 17 || strncmp(w + 12, "wrong", 5))
 			bad_option(w, n, "shadow_sync=wrong is the only choice (seed 000 lab)");
 		cfg->shadow_flags |= SHADOW_CFG_SKIP_WADD;
+	} else if (word_is(w, n, "shadow_pages=")) {
+		cfg->shadow_pages = option_number(w, n, "shadow_pages=");
+		if (cfg->shadow_pages < 1 || cfg->shadow_pages > 1000000)
+			bad_option(w, n, "shadow_pages must be 1..1000000 (the MMU raises it to "
+				   "what the vCPUs' roots need; leave it out for 20 per 1000 guest pages)");
 	} else if (word_is(w, n, "hv_selftest=")) {
 		if (n == 17 && !strncmp(w + 12, "panic", 5))
 			cfg->selftest_panic = true;

@@ -21,6 +21,9 @@
  *   shadow_prefetch=0   mmu=shadow: map only the faulting gPTE
  *   shadow_sync=wrong   mmu=shadow: seed 000's wrong sync rule (also skip SPTEs
  *                       that only gain write access), for the lab
+ *   shadow_pages=N      mmu=shadow: at most N shadow pages (mmu/SHADOW.md 5.14; default
+ *                       20 per 1000 guest pages, at least 64); the oldest unused
+ *                       ones are zapped to make room (the end-of-run line counts them)
  *   hv_selftest=panic   panic on purpose in the guest's first hypercall exit,
  *                       to check the fatal path (hv/test/qemu-tests.sh)
  *   hv_selftest=nostop  the APs' vCPUs never report that they stopped, to
@@ -45,6 +48,7 @@ struct boot_config {
 	bool mmu_check;                 /* mmu_check=1 */
 	u32  shadow_flags;              /* SHADOW_CFG_*: shadow_unsync=0, shadow_prefetch=0,
 	                                   shadow_sync=wrong (mmu/mmu.h mmu_config) */
+	u64  shadow_pages;              /* shadow_pages=N, 0 = the MMU's default budget */
 	bool trace_port;                /* trace=port: stream records out through an I/O
 	                                   port (Bochs, hv/core/trace_port.c) */
 };

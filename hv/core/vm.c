@@ -61,6 +61,7 @@ static void vm_create_mmu(struct vm *vm)
 	mc.shadow_no_unsync = vm->shadow_flags & SHADOW_CFG_NO_UNSYNC;
 	mc.shadow_no_prefetch = vm->shadow_flags & SHADOW_CFG_NO_PREFETCH;
 	mc.shadow_sync_skip_wadd = vm->shadow_flags & SHADOW_CFG_SKIP_WADD;
+	mc.shadow_max_pages = vm->shadow_pages;
 	vm->mmu = mmu_vm_create(&mc);
 	if (!vm->mmu)
 		panic("mmu_vm_create failed (format %d, mode %d)", mc.format, mc.mode);
@@ -100,6 +101,7 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 	vm->selftest_nostop = cfg->selftest_nostop;
 	vm->mmu_check = cfg->mmu_check;
 	vm->shadow_flags = cfg->shadow_flags;
+	vm->shadow_pages = cfg->shadow_pages;
 	vm_create_mmu(vm);
 	vm_create_ram(vm);
 	for (int i = 0; i < vm->nr_vcpus; i++) {
@@ -193,6 +195,18 @@ static void print_exit_counts(struct vm *vm)
 	}
 }
 
+/* mmu=shadow: the shadow pages of the run and the budget (mmu/SHADOW.md
+ * 5.14): how many were zapped to stay within it. */
+static void print_shadow_counts(struct vm *vm)
+{
+	struct mmu_shadow_stats s;
+	if (vm->mmu_mode != HVT_MMU_SHADOW)
+		return;
+	mmu_shadow_get_stats(vm->mmu, &s);
+	printk("hv: shadow pages: %lu created, %lu zapped, %lu reclaimed for the budget, "
+	       "peak %lu of %lu\n", s.pages_created, s.pages_zapped, s.reclaimed, s.pages_peak, s.budget);
+}
+
 /* mmu_check=1: every MMU invariant, after the guest is done and before the
  * teardown. A violation is a bug in hv, so it ends the run as a panic. */
 static void check_mmu(struct vm *vm)
@@ -223,6 +237,7 @@ _Noreturn void vm_finish(struct vm *vm)
 {
 	u64 running = vm_wait_vcpus_stopped(vm);
 	print_exit_counts(vm);
+	print_shadow_counts(vm);
 	check_mmu(vm);
 	if (!running) {
 		vm_destroy_mmu(vm);

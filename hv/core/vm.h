@@ -26,6 +26,7 @@ struct vm {
 	bool selftest_nostop;          /* hv_selftest=nostop (vcpu.c, vm_finish) */
 	bool mmu_check;                /* mmu_check=1 (vendor_select.c, vm_finish) */
 	u32  shadow_flags;             /* SHADOW_CFG_* (config.h), into the MMU config */
+	u64  shadow_pages;             /* shadow_pages=N (0: default), cfg.shadow_max_pages */
 	volatile u32 nr_stuck;         /* vCPUs waiting for SIPI or halted (vcpu.c) */
 	volatile u32 ready;            /* set by the BSP when APs may run their vCPUs */
 	volatile u32 stopping;         /* set once by vm_stop */
