@@ -9,7 +9,7 @@
  * touched only by its vCPU's thread (roots also under the lock, because
  * zapping and teardown drop root references).
  *
- * Invariants (I1..I9) are listed in mmu/SHADOW.md 5.0 and cited in code.
+ * Invariants (I1..I12) are listed in mmu/SHADOW.md 5.0 and cited in code.
  */
 #ifndef HVLAB_MMU_SHADOW_INT_H
 #define HVLAB_MMU_SHADOW_INT_H
