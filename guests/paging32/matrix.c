@@ -252,8 +252,8 @@ static void access(int ai, struct outcome *o)
 static void show_case(const struct group *g, u32 combo, u64 others, u32 ctl, int ai,
 		      const u64 e[4], const struct outcome *o, const struct m32_out *want)
 {
-	printf32("pmatrix32: FAIL %s.%s combo 0x%x others 0x%x%08x ctl wp %u nxe %u smep %u "
-		 "smap %u pse %u %s\n", m.name, g->name, combo, (u32)(others >> 32), (u32)others,
+	printf32("pmatrix32: FAIL %s.%s combo 0x%x others 0x%llx ctl wp %u nxe %u smep %u "
+		 "smap %u pse %u %s\n", m.name, g->name, combo, others,
 		 !!(ctl & CTL_WP), !!(ctl & CTL_NXE), !!(ctl & CTL_SMEP), !!(ctl & CTL_SMAP),
 		 !!(ctl & CTL_PSE), access_name[ai]);
 	printf32("pmatrix32:   entries PDPTE %llx PDE %llx PTE %llx\n", e[3], e[2], e[1]);

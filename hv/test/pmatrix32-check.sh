@@ -32,14 +32,21 @@
 #                                       QEMU's quirks are normalised
 # A digest is FNV-1a over each case's outcome, error code and A/D bits.
 #
-# PMATRIX32_RUNS="qemu_native qemu_tdp ..." chooses runs (a comparison with
-# a run left out is skipped); PMATRIX32_HV=path runs another hv.elf (e.g. one
-# built with a deliberately wrong mmu/ file, to see the check fail).
+# The check must be able to fail. With PMATRIX32_MUTANT_HV=path (make
+# passes build/hv/pmatrix32-mutant/hv.elf: mmu/gwalk_perm.c with I/D reported
+# for fetches in 32-bit paging under EFER.NXE=1 without SMEP, hv/hv.mk):
+#   TEST pmatrix32.mutant_caught PASS|FAIL   that hv, mmu=shadow on QEMU,
+#                                 "matrix=32 sample=5": the run must fail,
+#                                 its first failing case a fetch whose #PF
+#                                 came with I/D (0x10) where the model wants none
+#
+# PMATRIX32_RUNS="qemu_native qemu_tdp ... mutant" chooses runs (a comparison
+# with a run left out is skipped); PMATRIX32_HV=path runs another hv.elf.
 # Logs: build/logs/pmatrix32/<run>.log.
 set -u
 base=build/logs/pmatrix32
 mkdir -p "$base"
-RUNS=${PMATRIX32_RUNS:-qemu_native qemu_tdp qemu_shadow bochs_tdp bochs_shadow qemu_shadow_sampled}
+RUNS=${PMATRIX32_RUNS:-qemu_native qemu_tdp qemu_shadow bochs_tdp bochs_shadow qemu_shadow_sampled mutant}
 HV=${PMATRIX32_HV:-build/hv.elf}
 ELF=build/guests/paging32.elf
 QEMU_ARGS="matrix=both sample=5"
@@ -120,6 +127,28 @@ run_bochs_hv() {
 	judge "$run" "$rc" "$log" $((SECONDS - t0))
 }
 
+# mutant: the wrong walker's shadow run must fail, and for the I/D bit.
+run_mutant() {
+	local hv=${PMATRIX32_MUTANT_HV:-} log=$base/mutant.log t0=$SECONDS rc first got want
+	if [ -z "$hv" ] || [ ! -f "$hv" ]; then
+		result mutant_caught FAIL "no mutant hv (PMATRIX32_MUTANT_HV='$hv'): run it as make check-pmatrix32"
+		return
+	fi
+	HVLAB_HV=$hv bash scripts/run-qemu.sh -g paging32 -m shadow -T -t 90 -o "$base/mutant" \
+		-a "matrix=32 sample=5" >"$log" 2>&1
+	rc=$?
+	first=$(tr -d '\r' <"$log" | grep -m1 -A3 '^pmatrix32: FAIL ')
+	got=$(echo "$first" | sed -nE 's/^pmatrix32: +got .* err (0x[0-9a-f]+) .*/\1/p')
+	want=$(echo "$first" | sed -nE 's/^pmatrix32: +want .* err (0x[0-9a-f]+) .*/\1/p')
+	if [ "$rc" -eq 0 ]; then
+		result mutant_caught FAIL "the wrong walker passed (status 0, log $log)"
+	elif [[ "$first" != *fetch* ]] || [ -z "$got" ] || [ -z "$want" ] || [ $(( (got ^ want) )) -ne 16 ]; then
+		result mutant_caught FAIL "status $rc but not for the I/D bit: ${first%%$'\n'*} (log $log)"
+	else
+		result mutant_caught PASS "status $rc, $(tr -d '\r' <"$log" | grep -c '^TEST .* FAIL') groups failed, first: ${first%%$'\n'*} (#PF $got, model $want), $((SECONDS - t0))s"
+	fi
+}
+
 # compare NAME KIND RUN...: the runs' digests of KIND are equal and present.
 compare() {
 	local name=$1 kind=$2 first="" r d detail=""
@@ -147,6 +176,7 @@ wanted qemu_shadow && run_qemu_hv qemu_shadow shadow "$QEMU_ARGS"
 wanted bochs_tdp && run_bochs_hv tdp
 wanted bochs_shadow && run_bochs_hv shadow
 wanted qemu_shadow_sampled && run_qemu_hv qemu_shadow_sampled shadow "$BOCHS_ARGS"
+wanted mutant && run_mutant
 for k in pg32 pae; do
 	compare digest_qemu_$k $k qemu_native qemu_tdp qemu_shadow
 done
