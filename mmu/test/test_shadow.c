@@ -1396,6 +1396,7 @@ static bool sg_create_vcpus(struct sg *g, int nr)
 	struct mmu_config cfg = {
 		.format = MMU_FORMAT_X86, .levels = 4, .mode = HVT_MMU_SHADOW, .ad_enabled = true,
 		.nr_vcpus = nr, .maxphyaddr = 48, .shadow_no_prefetch = true,
+		.shadow_max_pages = sg_budget,
 	};
 	struct mmu_vm *vm = mmu_vm_create(&cfg);
 
@@ -1490,17 +1491,17 @@ static bool test_random_budget(bool no_unsync, enum gwalk_mode mode, u64 budget,
 	return ok;
 }
 
-/* Every root slot of the vCPU holds a valid SP, and the one the CPU runs on
- * is the current root: the budget never reclaims a root in use. */
-static bool roots_intact(struct sg *g, const char *when)
+/* Every root slot of the vCPU holds a valid SP, and the one its CPU runs on
+ * (root) is the current root: the budget never reclaims a root in use. */
+static bool roots_intact(struct mmu_vcpu *vcpu, hpa_t root, const char *when)
 {
-	struct shadow_vcpu *sv = g->vcpu->shadow;
+	struct shadow_vcpu *sv = vcpu->shadow;
 
-	EXPECT(sv->cur.sp && !(sv->cur.sp->role & SR_INVALID) && sv->cur.sp->hpa == g->root,
-	       "%s: the current root was reclaimed or replaced", when);
+	EXPECT(sv->cur.sp && !(sv->cur.sp->role & SR_INVALID) && sv->cur.sp->hpa == root,
+	       "%s: vCPU %d's current root was reclaimed or replaced", when, vcpu->id);
 	for (int i = 0; i < SHADOW_PREV_ROOTS; i++)
 		EXPECT(!sv->prev[i].sp || !(sv->prev[i].sp->role & SR_INVALID),
-		       "%s: cached root %d was reclaimed", when, i);
+		       "%s: vCPU %d's cached root %d was reclaimed", when, vcpu->id, i);
 	return true;
 }
 
@@ -1516,10 +1517,12 @@ static bool roots_intact(struct sg *g, const char *when)
  * table (each after a flush following its unlink), nothing leaked.
  * With reclaim disabled the peak exceeds the budget and this fails.
  */
-static bool test_budget_tables(enum gwalk_mode mode)
+static bool test_budget_tables(enum gwalk_mode mode, int nv)
 {
 	enum { AS = 12, K = 6 };
 	const u64 budget = 16;
+	struct mmu_vcpu *vc[2];
+	hpa_t roots[2] = {0};
 	struct sg g;
 	u64 cr3[AS];
 	char w[300];
@@ -1529,9 +1532,15 @@ static bool test_budget_tables(enum gwalk_mode mode)
 	host_trace_reset();
 	u64 from = next_seq();
 	sg_budget = budget;
-	bool made = sg_create(&g, false, false, false);
+	bool made = nv == 1 ? sg_create(&g, false, false, false) : sg_create_vcpus(&g, nv);
 	sg_budget = 0;
 	EXPECT(made, "create");
+	vc[0] = g.vcpu;
+	if (nv == 2) {              /* two vCPUs, each on its own address spaces */
+		vc[1] = mmu_vcpu_create(g.vm, 1);
+		EXPECT(vc[1], "vCPU 1");
+		mmu_vcpu_enter_guest(vc[1]);
+	}
 	sg_set_mode(&g, mode);
 	for (int a = 0; a < AS; a++) {
 		cr3[a] = new_pt(&g) << 12;
@@ -1550,8 +1559,13 @@ static bool test_budget_tables(enum gwalk_mode mode)
 			gfn_t frame = 0x20 + (gfn_t)n;
 			int rc;
 
-			if (k == 0)
+			int cpu = (step / K) % nv;
+			if (k == 0) {
+				g.vcpu = vc[cpu];
+				g.root = roots[cpu];
 				EXPECT(load(&g, cr3[a]) == 0, "load round %d step %d", round, step);
+				roots[cpu] = g.root;
+			}
 			u64 v = rd(&g, gva, &rc);
 			EXPECT(rc == 0 && v == (*gpa_va(&g, frame << 12) & mask),
 			       "round %d as %d page %d: read rc %d value %#llx, frame %#llx holds %#llx", round, a, k,
@@ -1565,8 +1579,9 @@ static bool test_budget_tables(enum gwalk_mode mode)
 			}
 			EXPECT(g.vm->shadow->nr_pages <= budget, "round %d step %d: %llu SPs over the budget %llu",
 			       round, step, (unsigned long long)g.vm->shadow->nr_pages, (unsigned long long)budget);
-			if (!roots_intact(&g, "after an access"))
-				return false;
+			for (int u = 0; u < nv; u++)
+				if (roots[u] && !roots_intact(vc[u], roots[u], "after an access"))
+					return false;
 			EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0,
 			       "round %d step %d: %s", round, step, w);
 		}
@@ -1577,8 +1592,8 @@ static bool test_budget_tables(enum gwalk_mode mode)
 	       "budget %llu: created %llu, reclaimed %llu, peak %llu", (unsigned long long)budget,
 	       (unsigned long long)s.pages_created, (unsigned long long)s.reclaimed,
 	       (unsigned long long)s.pages_peak);
-	printf("# shadow.budget %s: %llu SPs created, %llu reclaimed, peak %llu of %llu, %llu faults\n",
-	       mode_name(mode), (unsigned long long)s.pages_created, (unsigned long long)s.reclaimed,
+	printf("# shadow.budget %s, %d vCPU(s): %llu SPs created, %llu reclaimed, peak %llu of %llu, %llu faults\n",
+	       mode_name(mode), nv, (unsigned long long)s.pages_created, (unsigned long long)s.reclaimed,
 	       (unsigned long long)s.pages_peak, (unsigned long long)budget, (unsigned long long)s.faults);
 	if (!destroy_and_check(&g, from, "budget"))
 		return false;
@@ -1668,9 +1683,11 @@ int main(void)
 	report("shadow.vcpu_destroy_first", test_vcpu_destroy_first());
 	/* The page budget (5.14) */
 	report("shadow.budget_values", test_budget_values());
-	report("shadow.budget_tables", test_budget_tables(GWALK_MODE_4LEVEL));
-	report("shadow.budget_tables_pae", test_budget_tables(GWALK_MODE_PAE));
-	report("shadow.budget_tables_32bit", test_budget_tables(GWALK_MODE_32));
+	report("shadow.budget_tables", test_budget_tables(GWALK_MODE_4LEVEL, 1));
+	report("shadow.budget_tables_pae", test_budget_tables(GWALK_MODE_PAE, 1));
+	report("shadow.budget_tables_32bit", test_budget_tables(GWALK_MODE_32, 1));
+	report("shadow.budget_tables_2vcpus", test_budget_tables(GWALK_MODE_4LEVEL, 2));
+	report("shadow.budget_tables_2vcpus_32bit", test_budget_tables(GWALK_MODE_32, 2));
 	report("shadow.budget_random", test_random_budget(false, GWALK_MODE_4LEVEL, 8, false));
 	report("shadow.budget_random_nounsync", test_random_budget(true, GWALK_MODE_4LEVEL, 8, false));
 	report("shadow.budget_random_32bit", test_random_budget(false, GWALK_MODE_32, 8, false));
