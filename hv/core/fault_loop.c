@@ -55,6 +55,7 @@
 #include "hv/core/x86.h"
 #include "mmu/env.h"
 #include "mmu/mmu.h"
+#include "mmu/spte_decode.h"
 
 /* Per vCPU, touched by its own physical CPU only. */
 struct fault_streak {
@@ -109,27 +110,10 @@ static int leaf_spte(const struct hvt_spte_format *fmt, hpa_t root, int top_leve
 	return 1;
 }
 
-/* "P W U NX" style rights of a leaf SPTE, from the VM's format masks. */
-static void spte_words(const struct hvt_spte_format *fmt, u64 spte, char *buf, size_t len)
-{
-	bool ept = fmt->format == 1;
-	bool present = ept ? (spte & 7) : (spte & 1);
-
-	if (!present) {
-		snprintf(buf, len, "not present");
-		return;
-	}
-	snprintf(buf, len, "%s%s%s%s",
-		 ept ? (spte & fmt->readable_mask ? "R" : "-") : "P",
-		 spte & fmt->writable_mask ? " W" : " -",
-		 ept ? "" : (spte & fmt->user_mask ? " U" : " S"),
-		 ept ? (spte & fmt->exec_mask ? " X" : " -") : (spte & fmt->nx_mask ? " NX" : " X"));
-}
-
 static void report(struct vcpu *v, const struct fault_streak *s, hpa_t shadow_root)
 {
 	struct hvt_spte_format fmt;
-	char err[64], rights[32];
+	char err[64], rights[96];
 	bool shadow = s->kind == EXIT_PF;
 	int top, level;
 	u64 spte = 0;
@@ -141,7 +125,7 @@ static void report(struct vcpu *v, const struct fault_streak *s, hpa_t shadow_ro
 		top = (int)fmt.levels;
 	level = leaf_spte(&fmt, shadow ? shadow_root : v->tdp_root, top, s->addr, &spte);
 	error_words(s->error, shadow, err, sizeof(err));
-	spte_words(&fmt, spte, rights, sizeof(rights));
+	spte_decode(&fmt, spte, level, rights, sizeof(rights));   /* the shared decoder */
 	trace_marker(v, "fault livelock", 14);
 	vm_stop(v->vm, HV_STATUS_VM_ERROR,
 		"vCPU %d: the MMU keeps fixing a fault the CPU keeps raising: %s at %s 0x%lx "

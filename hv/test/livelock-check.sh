@@ -100,7 +100,7 @@ finished() {
 # --- mmu=shadow: the walker lets a supervisor fetch through SMEP ---
 boot livelock_shadow build/hv/livelock/shadow/hv.elf -g pmatrix -m shadow -a "$PMATRIX_ARGS"
 if livelock livelock_shadow "a supervisor fetch (#PF error 0x11) through a user SPTE" \
-	'#PF at gva 0x[0-9a-f]+ \(error 0x11: supervisor fetch, present\) at rip 0x[0-9a-f]+ came back 10000 times in a row, .* the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, P [W-] U'; then
+	'#PF at gva 0x[0-9a-f]+ \(error 0x11: supervisor fetch, present\) at rip 0x[0-9a-f]+ came back 10000 times in a row, .* the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, P (W )?(NX )?U '; then
 	# The trace shows it: the faults at that gva, then hv's marker.
 	gva=$(sed -n 's/^hv: vCPU [0-9]*: the MMU keeps fixing.*#PF at gva \(0x[0-9a-f]*\) .*/\1/p' "$OUT/livelock_shadow.log")
 	hvt=$OUT/livelock_shadow/pmatrix.hvt db=$OUT/livelock_shadow/trace.db
@@ -133,10 +133,10 @@ livelock livelock_tdp "the #NPF" \
 # --- the same in Bochs: VMX, shadow paging and EPT ---
 boot_bochs livelock_shadow_bochs build/hv/livelock/shadow/hv.elf pmatrix "mmu=shadow vcpus=1 mem=32 $PMATRIX_ARGS"
 livelock livelock_shadow_bochs "a supervisor fetch (#PF error 0x11) through a user SPTE" \
-	'#PF at gva 0x[0-9a-f]+ \(error 0x11: supervisor fetch, present\) at rip 0x[0-9a-f]+ came back 10000 times in a row, .* the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, P [W-] U'
+	'#PF at gva 0x[0-9a-f]+ \(error 0x11: supervisor fetch, present\) at rip 0x[0-9a-f]+ came back 10000 times in a row, .* the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, P (W )?(NX )?U '
 boot_bochs livelock_tdp_bochs build/hv/livelock/tdp/hv.elf labhole "mmu=tdp vcpus=1 mem=32 $LABHOLE_ARGS"
 livelock livelock_tdp_bochs "the EPT violation and its empty EPT entry" \
-	'EPT violation at gpa 0x[0-9a-f]+ \(error 0x[0-9a-f]+: [a-z ,]+\) at rip 0x[0-9a-f]+ came back 10000 times in a row, the MMU answering "spurious" each time; the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, not present\)'
+	'EPT violation at gpa 0x[0-9a-f]+ \(error 0x[0-9a-f]+: [a-z ,]+\) at rip 0x[0-9a-f]+ came back 10000 times in a row, the MMU answering "spurious" each time; the SPTE it installs \(level [1-4]: 0x[0-9a-f]+, EMPTY\)'
 
 # --- the reference: the same runs end normally ---
 boot livelock_ref_shadow build/hv.elf -T -g pmatrix -m shadow -a "$PMATRIX_ARGS"
