@@ -37,7 +37,7 @@
 # anonymous and no collector runs. So the ratio is the cost of storing and
 # collecting the records, not of building them.
 #
-# In a traced run the guest waits for HC_INFO_TRACE_ATTACHED before its
+# In a traced run hv waits for the collector before the guest runs, and the guest checks HC_INFO_TRACE_ATTACHED before its
 # loop (until a collector attaches, hv drops what overflows its ring). A
 # traced run whose collector still lost records does not count; two such
 # runs end the bench with an error.

@@ -71,26 +71,6 @@ long hc_info(u64 selector)
 	return hc_call(HC_INFO, selector, 0, 0, 0);
 }
 
-static inline u64 rdtsc_fenced(void)
-{
-	u32 lo, hi;
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((u64)hi << 32) | lo;
-}
-
-bool hc_wait_trace_collector(void)
-{
-	if (!guest_hv() || !guest_arg("trace_key"))
-		return false;
-	for (int i = 0; i < 1500; i++) {
-		if (hc_info(HC_INFO_TRACE_ATTACHED) == 1)
-			return true;
-		for (u64 end = rdtsc_fenced() + 20000000; rdtsc_fenced() < end;)
-			__asm__ volatile("pause");
-	}
-	return false;
-}
-
 long hc_memslot_create(u64 slot, gpa_t base, u64 size, u64 flags)
 {
 	return hc_call(HC_MEMSLOT_CREATE, slot, base, size, flags);

@@ -31,14 +31,4 @@ long hc_age_range(gfn_t gfn, u64 npages);
 
 const char *hc_strerror(long rc);
 
-/*
- * In a traced run (trace_key= on the command line), wait until a trace
- * collector drains hv's rings: until then hv drops the records that do not
- * fit in a ring, and a lab or bench that reads the whole trace would miss
- * the start. Each poll is a hypercall exit (records of its own), so polls
- * are ~20e6 TSC cycles apart; gives up after 1500 polls. Returns true once
- * a collector is attached, false when the run is not traced or none came.
- */
-bool hc_wait_trace_collector(void);
-
 #endif
