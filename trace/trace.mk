@@ -69,7 +69,7 @@ $(TRACE_BUILD)/fuzz_reader: trace/test/fuzz_reader.c $(HVTRACE_LIB_SRCS) $(HVTRA
 		-fno-sanitize-recover=undefined $(INCLUDES) -o $@ trace/test/fuzz_reader.c $(HVTRACE_LIB_SRCS)
 
 TRACE_CHECK_BINS := $(TRACE_BUILD)/ring_test $(TRACE_BUILD)/ring_free.o $(TRACE_BUILD)/names_test \
-                    $(TRACE_BUILD)/producer $(TRACE_BUILD)/hvtrace-san
+                    $(TRACE_BUILD)/producer $(TRACE_BUILD)/hvtrace-san $(BUILD)/hvtrace
 
 check-trace: $(TRACE_CHECK_BINS)
 	@$(TRACE_BUILD)/ring_test
@@ -78,7 +78,8 @@ check-trace: $(TRACE_CHECK_BINS)
 	else echo "TEST trace.ring.freestanding PASS only env_cpu_relax is external"; fi
 	@$(TRACE_BUILD)/names_test
 	@bash trace/test/e2e.sh $(TOP)/$(TRACE_BUILD)/hvtrace-san $(TOP)/$(TRACE_BUILD)/producer $(TOP)/$(TRACE_BUILD)/e2e
-	@bash trace/test/import_test.sh $(TOP)/$(TRACE_BUILD)/hvtrace-san $(TOP)/$(TRACE_BUILD)/import
+	@bash trace/test/import_test.sh $(TOP)/$(TRACE_BUILD)/hvtrace-san $(TOP)/$(TRACE_BUILD)/import \
+		$(TOP)/$(BUILD)/hvtrace
 	@bash trace/test/fuzz.sh "$(FUZZ_CC)" $(TRACE_BUILD) $(TRACE_FUZZ_SECONDS) $(TOP)/$(TRACE_BUILD)/hvtrace-san
 
 CHECKS += trace

@@ -6,7 +6,7 @@
  * statement that streams every record from the file into the events table
  * (INSERT ... SELECT from the virtual table of import_vtab.c, in rowid =
  * seq order, one batch of the file in memory at a time); the indexes that
- * grow by appends during the load exist before it, the others are built
+ * grow by appends or take few rows exist before it, the others are built
  * after it by sorting (S4), in bounded memory, on this one thread. Then one
  * line of planner statistics (plan()).
  *
@@ -105,27 +105,16 @@ static int check_rows(sqlite3 *db, const struct hvt_source *src)
 	return 0;
 }
 
-/* Planner statistics for the events_type index, exact from the counts of the
- * load: rows, and rows per distinct type (as ANALYZE computes it). Without
- * them every index gets SQLite's default guess of 10 rows per key, and a tie
- * between events_type (type = 4) and events_fault_end (b = ?) goes to the
- * index created last: events_type, built after the load, would then serve
- * the faults view's join with a scan of every fault_end per fault (minutes
- * instead of milliseconds on 200K events). A full ANALYZE costs a scan per
- * index; this is one row. */
-static int plan(sqlite3 *db, const struct hvt_source *src)
+/* Planner statistics of events_rare, the index of the rare kinds (one scan
+ * of it: a few ms for 2M events). Without them every index gets SQLite's
+ * default guess of 10 rows per key, and a tie between events_rare
+ * (type = 9) and events_pt_free (a = ?) goes to the index created last:
+ * pt_lifetimes would then look up a table's free among all the frees. The
+ * other partial indexes are never in such a tie (no other index is usable
+ * for type = 1 or type = 4), so their statistics would only cost time. */
+static int plan(sqlite3 *db)
 {
-	u64 types = 0;
-	char sql[200];
-
-	for (int t = 0; t < HVT_TYPE_MAX; t++)
-		types += src->rows_by_type[t] != 0;
-	if (!types)
-		return 0;
-	snprintf(sql, sizeof(sql), "ANALYZE sqlite_schema; INSERT INTO sqlite_stat1 "
-		 "VALUES ('events', 'events_type', '%llu %llu')", (unsigned long long)src->rows,
-		 (unsigned long long)((src->rows + types - 1) / types));
-	return exec(db, sql);
+	return exec(db, "ANALYZE events_rare");
 }
 
 static int build(sqlite3 *db, struct hvt_reader *r, const char *path)
@@ -159,10 +148,13 @@ static int build(sqlite3 *db, struct hvt_reader *r, const char *path)
 	/* Memory flat in trace length: each CREATE INDEX sorter keeps up to
 	 * cache_size bytes in memory and spills the rest to temporary files
 	 * (temp_store=FILE: with MEMORY the spill files were heap too, and 10M
-	 * events took 217 MiB against 98 MiB for 2M). 16 MiB for the builds
-	 * (64 MiB: same instructions, 80 MiB more peak memory; 4 MiB: 4% more
-	 * instructions merging more spill files). */
-	return exec(db, "PRAGMA cache_size=-16384") || run_schema(db, 1) || plan(db, &src) ||
+	 * events took 217 MiB against 98 MiB for 2M). The load's 4 MiB serve
+	 * the builds too: the sorter merges linked lists of records, a cache
+	 * miss per step once a list outgrows the CPU caches, so smaller lists
+	 * and more spill files are faster here (the two after-load indexes of
+	 * 2M events, seven runs each, medians: 0.53 s with 4 MiB, 0.61 s with
+	 * 8, 0.68 s with 16). */
+	return run_schema(db, 1) || plan(db) ||
 	       exec(db, "DROP TABLE temp.hvt_source; COMMIT") ? -1 : 0;
 }
 

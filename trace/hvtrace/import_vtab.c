@@ -8,7 +8,7 @@
  * The table scans the reader it was created on, one record per row, in file
  * order (seq order, V4); a reader error ends the statement with the reader's
  * message (offset and what was expected). It can be scanned once. While it
- * is scanned it counts the rows of each type (import's planner statistics).
+ * is scanned it counts the rows and keeps the last seq (import checks both).
  *
  * The seq column is NULL when a record's seq is the previous record's seq
  * + 1 (every record of a lossless trace but the first): inserted into the
@@ -103,15 +103,14 @@ static int x_next(sqlite3_vtab_cursor *cur)
 	c->eof = rc == 0;
 	if (c->eof)
 		return SQLITE_OK;
-	/* The reader checked type < HVT_TYPE_MAX (V2) and seq order (V4), so
-	 * every row before is <= last_seq; below INT64_MAX all of them are
-	 * non-negative rowids and max(rowid) is last_seq (S2 maps u64 above
-	 * INT64_MAX to negative rowids: those are always given explicitly). */
+	/* The reader checked seq order (V4), so every row before is <= last_seq;
+	 * below INT64_MAX all of them are non-negative rowids and max(rowid)
+	 * is last_seq (S2 maps u64 above INT64_MAX to negative rowids: those
+	 * are always given explicitly). */
 	c->follows = src->rows > 0 && src->last_seq < INT64_MAX &&
 		     c->rec.seq == src->last_seq + 1;
 	src->rows++;
 	src->last_seq = c->rec.seq;
-	src->rows_by_type[c->rec.type]++;
 	return SQLITE_OK;
 }
 

@@ -11,9 +11,8 @@
 /* What the table reads from, and what it saw while it was scanned. */
 struct hvt_source {
 	struct hvt_reader *r;
-	u64 rows;                        /* records returned */
-	u64 last_seq;                    /* seq of the last of them */
-	u64 rows_by_type[HVT_TYPE_MAX];  /* records of each type */
+	u64 rows;      /* records returned */
+	u64 last_seq;  /* seq of the last of them */
 };
 
 /* Create temp.hvt_source over src->r (src must outlive db's use of it). */

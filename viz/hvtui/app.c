@@ -126,7 +126,7 @@ void fault_run(sqlite3 *db, s64 last_seq, const struct hvt_event *f, s64 *first,
 	       s64 *len, s64 *nth)
 {
 	/* The nearest fault of the vCPU that differs, on each side; ORDER BY +
-	 * LIMIT walks the type index from the fault and stops there. */
+	 * LIMIT reads on by seq from the fault and stops there. */
 	static const char before[] = "SELECT seq FROM events WHERE type = 3 AND seq < ?1 AND vcpu = ?2"
 		" AND (a != ?3 OR b != ?4 OR d != ?5) ORDER BY seq DESC LIMIT 1";
 	static const char after[] = "SELECT seq FROM events WHERE type = 3 AND seq > ?1 AND vcpu = ?2"
