@@ -83,6 +83,9 @@ u64  vmx_cr4_host_mask(const struct vmx_vcpu *vv);
 u64  vmx_real_cr0(const struct vmx_vcpu *vv, u64 guest);   /* CR0 the CPU runs for the guest's */
 u64  vmx_real_cr4(const struct vmx_vcpu *vv, u64 guest);
 
+/* vmx_cpu.c: is port passed through to the platform (no exit)? */
+bool vmx_io_passthrough(u16 port);
+
 /* vmx_exit.c */
 void vmx_decode_exit(struct vmx_vcpu *vv, struct exit_info *e);
 const char *vmx_exit_reason_name(u32 reason);

@@ -122,6 +122,20 @@ int vmx_probe(bool want_tdp, char *why, size_t why_len)
 
 /* ---- the bitmaps every vCPU shares ---- */
 
+/* Ports the guest reaches directly: COM1, the POST port 0x80 and Bochs'
+ * 0xe9 console. Every other port exits to hv/core/io.c. */
+static const struct { u16 first, last; } passthrough_ports[] = {
+	{ 0x3f8, 0x3ff }, { 0x80, 0x80 }, { 0xe9, 0xe9 },
+};
+
+bool vmx_io_passthrough(u16 port)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough_ports); i++)
+		if (port >= passthrough_ports[i].first && port <= passthrough_ports[i].last)
+			return true;
+	return false;
+}
+
 static void io_pass(u8 *a, u8 *b, u16 first, u16 last)
 {
 	for (u32 port = first; port <= last; port++) {
@@ -159,9 +173,8 @@ static void make_bitmaps(void)
 	u8 *a = (u8 *)vmx_io_bitmap_a, *b = (u8 *)vmx_io_bitmap_b;
 	memset(a, 0xff, PAGE_SIZE);
 	memset(b, 0xff, PAGE_SIZE);
-	io_pass(a, b, 0x3f8, 0x3ff);
-	io_pass(a, b, 0x80, 0x80);
-	io_pass(a, b, 0xe9, 0xe9);
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough_ports); i++)
+		io_pass(a, b, passthrough_ports[i].first, passthrough_ports[i].last);
 
 	u8 *m = (u8 *)vmx_msr_bitmap;
 	memset(m, 0, PAGE_SIZE);

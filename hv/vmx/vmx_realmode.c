@@ -34,8 +34,14 @@
  * mode" (PE set, a segment loaded, PE cleared) is lost (bases are rebuilt
  * from the selectors), and a real-mode selector's low two bits are
  * dropped on leaving (VM entry requires CS.RPL = SS.RPL; KVM does the same).
- * I/O instructions in this mode need the TSS I/O bitmap (#GP before the VM
- * exit, SDM Vol. 3C 25.1.1): they are reported, not emulated.
+ *
+ *   IN and OUT are checked against the TSS's I/O permission bitmap in
+ *        virtual-8086 mode whatever the IOPL (SDM Vol. 1 19.5.2), before
+ *        any VM exit (Vol. 3C 25.1.1); hv's TSS has none, so they raise
+ *        #GP too. A port the VMCS passes through (vmx_io_passthrough) is
+ *        accessed here, as the CPU would have done; any other becomes the
+ *        I/O exit it would have been (hv/core/io.c). INS/OUTS are not
+ *        emulated (the VM stops with a message).
  */
 #include "hv/vmx/vmx.h"
 #include "hv/core/guestmem.h"
@@ -225,9 +231,46 @@ static bool emulate_lxdt(struct vcpu *v, struct rm_insn *in, u8 modrm)
 }
 
 /*
- * The #GP of a privileged instruction in v8086 mode. Returns true if done
- * here (the guest re-enters), false with *e turned into the exit hardware
- * would have made (MOV CR, HLT) for the core to handle.
+ * IN / OUT (opcode E4-E7 with an imm8 port, EC-EF with the port in DX; bit
+ * 1 set = OUT, bit 0 set = 16 or 32 bits). A passed-through port is
+ * accessed now and the guest re-enters (true); any other is handed to the
+ * core as the I/O exit (false, *e rewritten).
+ */
+static bool port_io(struct vcpu *v, struct rm_insn *in, u8 op, struct exit_info *e)
+{
+	u16 port = (op & 8) ? (u16)v->regs.rdx : in->b[in->i++];
+	u8 size = !(op & 1) ? 1 : in->op32 ? 4 : 2;
+	bool is_in = !(op & 2);
+
+	if (!vmx_io_passthrough(port)) {
+		e->kind = EXIT_IO;
+		e->u.io.port = port;
+		e->u.io.size = size;
+		e->u.io.in = is_in;
+		e->u.io.string = e->u.io.rep = false;
+		e->insn_len = (u8)in->i;
+		return false;
+	}
+	if (is_in) {
+		u32 val = size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+		u64 mask = size == 4 ? 0xffffffffull : size == 2 ? 0xffffull : 0xffull;
+		v->regs.rax = (size == 4 ? 0 : v->regs.rax & ~mask) | val;
+	} else if (size == 1) {
+		outb(port, (u8)v->regs.rax);
+	} else if (size == 2) {
+		outw(port, (u16)v->regs.rax);
+	} else {
+		outl(port, (u32)v->regs.rax);
+	}
+	v->regs.rip += (u64)in->i;
+	return true;
+}
+
+/*
+ * The #GP of a privileged instruction (or of IN/OUT, above) in v8086 mode.
+ * Returns true if done here (the guest re-enters), false with *e turned
+ * into the exit hardware would have made (MOV CR, HLT, I/O) for the core
+ * to handle.
  */
 static bool gp_insn(struct vmx_vcpu *vv, struct exit_info *e)
 {
@@ -262,6 +305,8 @@ static bool gp_insn(struct vmx_vcpu *vv, struct exit_info *e)
 		e->insn_len = (u8)in.i;
 		return false;
 	}
+	if ((op & 0xf4) == 0xe4)                /* IN, OUT */
+		return port_io(v, &in, op, e);
 	if (op == 0xcd) {                       /* INT n: through the IVT */
 		u8 vec = b[in.i++];
 		vmx_rm_deliver(vv, vec, (u16)(v->regs.rip + (u64)in.i));
@@ -293,7 +338,7 @@ unsupported:
 	vm_stop(v->vm, HV_STATUS_VM_ERROR,
 		"vCPU %d: real mode (run as virtual-8086 under mmu=shadow on VMX): hv does not "
 		"emulate the instruction at %04lx:%04lx (bytes %02x %02x %02x %02x %02x); "
-		"it emulates MOV CR, LGDT, LIDT, HLT and INT n; use mmu=tdp",
+		"it emulates MOV CR, LGDT, LIDT, HLT, INT n, IN and OUT; use mmu=tdp",
 		v->id, vmcs_read(VMCS_GUEST_CS_SEL), v->regs.rip & 0xffff, b[0], b[1], b[2], b[3], b[4]);
 	e->kind = EXIT_OTHER;
 	return false;

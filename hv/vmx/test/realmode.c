@@ -11,6 +11,10 @@
  *   UD2       an exception (#UD) through it, at the faulting IP; the
  *             handler steps over the two bytes
  *   MOV EAX, CR0   reads CR0 (PE must read 0)
+ *   IN, OUT   COM1's line status register (a port hv passes through: the
+ *             UART's value, not all ones), the POST port 0x80 (passed
+ *             through), and a word from 0x2fc (no device there: hv's
+ *             all ones) followed by a word written to it (dropped)
  *   HLT       with IF = 0: the CPU stays halted
  *
  * The boot CPU checks what CPU 1 left in the result words. The check lines
@@ -28,7 +32,7 @@
 #define ICR_STARTUP  0x00004600u
 
 extern char rm_start[], rm_end[], rm_int40[], rm_ud[];
-extern u16 rm_res_int[], rm_res_ud[], rm_res_done[];
+extern u16 rm_res_int[], rm_res_ud[], rm_res_done[], rm_res_lsr[], rm_res_nodev[];
 extern u32 rm_res_cr0[];
 
 /* 16-bit code, copied to RM_CODE; addresses inside it are RM_CODE-relative
@@ -37,6 +41,7 @@ __asm__(
 	".pushsection .text\n"
 	".code16\n"
 	".global rm_start, rm_end, rm_int40, rm_ud, rm_res_int, rm_res_ud, rm_res_done, rm_res_cr0\n"
+	".global rm_res_lsr, rm_res_nodev\n"
 	"rm_start:\n"
 	"	cli\n"
 	"	xor %ax, %ax\n"
@@ -48,6 +53,15 @@ __asm__(
 	"	ud2\n"
 	"	mov %cr0, %eax\n"
 	"	movl %eax, 0x8000 + rm_res_cr0 - rm_start\n"
+	"	mov $0x3fd, %dx\n"                 /* COM1 line status */
+	"	in %dx, %al\n"
+	"	movzbw %al, %ax\n"
+	"	movw %ax, 0x8000 + rm_res_lsr - rm_start\n"
+	"	out %al, $0x80\n"
+	"	mov $0x2fc, %dx\n"                 /* no device */
+	"	in %dx, %ax\n"
+	"	movw %ax, 0x8000 + rm_res_nodev - rm_start\n"
+	"	out %ax, %dx\n"
 	"	movw $0x600d, 0x8000 + rm_res_done - rm_start\n"
 	"1:	cli\n"
 	"	hlt\n"
@@ -68,6 +82,8 @@ __asm__(
 	"rm_res_int:	.word 0\n"
 	"rm_res_ud:	.word 0\n"
 	"rm_res_done:	.word 0\n"
+	"rm_res_lsr:	.word 0xffff\n"
+	"rm_res_nodev:	.word 0\n"
 	"	.balign 4\n"
 	"rm_res_cr0:	.long 0xffffffff\n"
 	"	.balign 16\n"
@@ -107,5 +123,8 @@ int main(void)
 	CHECK_EQ("rm_exception", *(volatile u16 *)RM(rm_res_ud), 0x2222);
 	u32 cr0 = *(volatile u32 *)RM(rm_res_cr0);
 	CHECKF("rm_cr0_pe_clear", !(cr0 & 1), "CR0 0x%x", cr0);
+	u16 lsr = *(volatile u16 *)RM(rm_res_lsr);
+	CHECKF("rm_io_passthrough", lsr <= 0xff && lsr != 0xff, "COM1 LSR read 0x%x", lsr);
+	CHECK_EQ("rm_io_no_device", *(volatile u16 *)RM(rm_res_nodev), 0xffff);
 	return check_exit_code();
 }
