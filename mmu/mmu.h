@@ -148,6 +148,9 @@ int  mmu_shadow_emulated_write(struct mmu_vcpu *vcpu, gpa_t gpa, const void *byt
 /* The write at gpa cannot be emulated: stop shadowing its frame (except a
  * root) so the guest re-executes it natively. Returns the SPs zapped. */
 int  mmu_shadow_unprotect(struct mmu_vcpu *vcpu, gpa_t gpa);
+/* Bytes of the environment's memory one shadow page takes: its table page
+ * and its metadata (what cfg.shadow_max_pages multiplies). */
+size_t mmu_shadow_page_bytes(void);
 struct mmu_shadow_stats {
 	u64 faults;            /* mmu_shadow_page_fault calls */
 	u64 injected;          /* ... injected into the guest */

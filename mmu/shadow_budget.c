@@ -51,6 +51,13 @@ u64 shadow_budget(struct mmu_vm *vm)
 	return budget < floor ? floor : budget;
 }
 
+/* The budget counts shadow pages; each takes its table and its metadata
+ * (the back-links and rights of its 512 entries: several pages more). */
+size_t mmu_shadow_page_bytes(void)
+{
+	return PAGE_SIZE + sizeof(struct shadow_page);
+}
+
 /* ---- the LRU list: head = most recently created or used ----------------- */
 void shadow_lru_add(struct shadow_vm *svm, struct shadow_page *sp)
 {

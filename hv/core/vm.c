@@ -90,6 +90,27 @@ static void vm_create_ram(struct vm *vm)
 		panic("memslot 0 (%lu pages at hpa 0x%lx): error %d", npages, vm->ram_hpa, r);
 }
 
+/*
+ * An explicit shadow page budget (shadow_pages=N) must fit in what hv has
+ * left after guest RAM, or the run would end in an allocation failure
+ * that looks like the guest's fault. Checked against the pages free now;
+ * the vCPUs' small caches come from the same pool, so a budget just below
+ * the limit can still run out (the run then stops with the MMU's
+ * out-of-memory line).
+ */
+static void vm_check_shadow_budget(const struct vm *vm)
+{
+	u64 per_sp = (mmu_shadow_page_bytes() + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	u64 free = palloc_free_pages();
+
+	if (vm->mmu_mode != HVT_MMU_SHADOW || !vm->shadow_pages || vm->shadow_pages * per_sp <= free)
+		return;
+	printk("hv: shadow_pages=%lu needs %lu pages of hv memory (%lu per shadow page: its table "
+	       "and metadata), %lu are free after guest RAM: lower shadow_pages= (at most %lu) "
+	       "or mem=\n", vm->shadow_pages, vm->shadow_pages * per_sp, per_sp, free, free / per_sp);
+	hv_finish(HV_STATUS_BADCONFIG);
+}
+
 void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor_ops *ops)
 {
 	vm->ops = ops;
@@ -104,6 +125,7 @@ void vm_create(struct vm *vm, const struct boot_config *cfg, const struct vendor
 	vm->shadow_pages = cfg->shadow_pages;
 	vm_create_mmu(vm);
 	vm_create_ram(vm);
+	vm_check_shadow_budget(vm);
 	for (int i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		v->id = i;

@@ -101,4 +101,17 @@ if [ "$st" = 115 ] && [ -n "$line" ]; then
 else
 	echo "TEST shadow_qemu.budget.badoption FAIL status $st, line '$line' (log $OUT/budget.badoption.log)"; rc=1
 fi
+# A budget hv's memory cannot hold is refused before the guest runs too
+# (hv/core/vm.c): before, the run ended when the allocator ran dry, as if
+# the guest had done something fatal (status 112).
+scripts/run-qemu.sh -T -t 60 -g hello -m shadow -a "shadow_pages=1000000" -o "$OUT/hugebudget" \
+	>"$OUT/budget.toolarge.log" 2>&1
+st=$?
+line=$(grep -a "^hv: shadow_pages=1000000 needs [0-9]* pages of hv memory" "$OUT/hugebudget/hello.serial.log" |
+       head -1 | tr -d '\r')
+if [ "$st" = 115 ] && [ -n "$line" ]; then
+	echo "TEST shadow_qemu.budget.toolarge PASS status 115: ${line:0:160}"
+else
+	echo "TEST shadow_qemu.budget.toolarge FAIL status $st, line '$line' (log $OUT/budget.toolarge.log)"; rc=1
+fi
 exit $rc
