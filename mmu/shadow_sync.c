@@ -270,8 +270,10 @@ int mmu_shadow_load(struct mmu_vcpu *vcpu, const struct gwalk_cpu *cpu, hpa_t *r
 	*root = sv->cur.sp->hpa;
 	shadow_op_end(&sop);
 	/* The ASID still holds the previous address space's translations, and
-	 * giving the CPU a new CR3 through the VMCB/VMCS does not flush it. */
-	mmu_flush_local(vcpu, 0, 0, HVT_FR_CR3);
+	 * giving the CPU a new CR3 through the VMCB/VMCS does not flush it.
+	 * The record names the root: a cache hit (switch_root) traces nothing
+	 * else, and a replay must know which root this vCPU walks from now. */
+	mmu_flush_local_root(vcpu, 0, 0, HVT_FR_CR3, *root);
 	return 0;
 }
 

@@ -26,7 +26,12 @@ void mmu_flush_remote(struct mmu_vm *vm, u16 vcpu, gfn_t gfn, u64 npages,
 		     gfn, npages, zapped, mask, 0);
 }
 
-void mmu_flush_local(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages, u8 reason)
+/* One vCPU's TLB. root: the hpa of the root the vCPU runs on from now on,
+ * for a flush that follows a root switch (reason cr3), recorded in the
+ * record's e word: a CR3 load that reuses a cached root writes no SPTE and
+ * no sp_event, so this record is the only one that names the new root
+ * (hvtui starts its page-table paths there). 0 = no root named. */
+void mmu_flush_local_root(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages, u8 reason, hpa_t root)
 {
 	struct mmu_vm *vm = vcpu->vm;
 	u64 mask = BIT(vcpu->id);
@@ -35,5 +40,10 @@ void mmu_flush_local(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages, u8 reason)
 	STAT_INC(vm, flushes_local);
 	trace_simple((u16)vcpu->id, HVT_TLB_FLUSH, reason, 0,
 		     npages ? HVT_FS_LOCAL_RANGE : HVT_FS_LOCAL_ALL,
-		     gfn, npages, 0, mask, 0);
+		     gfn, npages, 0, mask, root);
+}
+
+void mmu_flush_local(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages, u8 reason)
+{
+	mmu_flush_local_root(vcpu, gfn, npages, reason, 0);
 }

@@ -43,13 +43,18 @@ static int fmt_spte(const struct hvt_stream_header *h, const struct hvt_record *
 static int fmt_flush(const struct hvt_stream_header *h, const struct hvt_record *r,
 		     char *buf, size_t n)
 {
+	char root[32] = "";
+
+	/* A CR3 load names the root the vCPU runs on from now (FORMAT.md). */
+	if (r->reason == HVT_FR_CR3 && r->e)
+		snprintf(root, sizeof(root), " root=0x%llx", X(r->e));
 	if (r->b == 0)
-		return snprintf(buf, n, "all %s %s zapped=%llu vcpus=0x%llx",
+		return snprintf(buf, n, "all %s %s zapped=%llu vcpus=0x%llx%s",
 				hvt_name(HVT_NT_FLUSH_SCOPE, r->aux16),
-				hvt_name(HVT_NT_FLUSH_REASON, r->reason), X(r->c), X(r->d));
-	return snprintf(buf, n, "gfn=0x%llx npages=%llu %s %s zapped=%llu vcpus=0x%llx",
+				hvt_name(HVT_NT_FLUSH_REASON, r->reason), X(r->c), X(r->d), root);
+	return snprintf(buf, n, "gfn=0x%llx npages=%llu %s %s zapped=%llu vcpus=0x%llx%s",
 			X(r->a), X(r->b), hvt_name(HVT_NT_FLUSH_SCOPE, r->aux16),
-			hvt_name(HVT_NT_FLUSH_REASON, r->reason), X(r->c), X(r->d));
+			hvt_name(HVT_NT_FLUSH_REASON, r->reason), X(r->c), X(r->d), root);
 }
 
 static int fmt_fault(const struct hvt_stream_header *h, const struct hvt_record *r,
