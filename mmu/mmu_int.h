@@ -195,6 +195,8 @@ void qsbr_drain_all(struct mmu_vm *vm);        /* teardown: no vCPU left */
 void mmu_flush_remote(struct mmu_vm *vm, u16 vcpu, gfn_t gfn, u64 npages,
 		      u64 zapped, u8 reason);
 void mmu_flush_local(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages, u8 reason);
+/* The same, naming in the trace (e) the root the vCPU now runs on (cr3). */
+void mmu_flush_local_root(struct mmu_vcpu *vcpu, gfn_t gfn, u64 npages, u8 reason, hpa_t root);
 
 /* tdp_mmu.c */
 void mmu_op_init(struct mmu_op *op, struct mmu_vm *vm, struct mmu_vcpu *vcpu,
