@@ -272,6 +272,9 @@ static void summary_payload(const struct hvt_event *ev, char *buf, size_t len)
 		if (ev->b)
 			snprintf(buf, len, "%-8s %s gfn %#llx +%llu", flush_reason_name(ev->reason),
 				 flush_scope_name(ev->aux), U(ev->a), U(ev->b));
+		else if (ev->reason == HVT_FR_CR3 && ev->e) /* the root it now runs on */
+			snprintf(buf, len, "%-8s %s all gfns root %#llx", flush_reason_name(ev->reason),
+				 flush_scope_name(ev->aux), U(ev->e));
 		else
 			snprintf(buf, len, "%-8s %s all gfns", flush_reason_name(ev->reason),
 				 flush_scope_name(ev->aux));

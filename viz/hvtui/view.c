@@ -211,6 +211,10 @@ static void detail_flush(struct app *a, struct canvas *c, int row, const struct 
 	if (ev->b)
 		canvas_printf(c, row + 1, 1, ST_NORMAL, "range gfn %#llx..%#llx (%llu pages)",
 			      U(ev->a), U(ev->a + ev->b - 1), U(ev->b));
+	else if (ev->reason == HVT_FR_CR3 && ev->e) /* trace/FORMAT.md: e = the new root */
+		canvas_printf(c, row + 1, 1, ST_NORMAL,
+			      "range: whole address space; vcpu %u runs on root %#llx from here",
+			      ev->vcpu, U(ev->e));
 	else
 		canvas_put(c, row + 1, 1, ST_NORMAL, "range: whole address space");
 	canvas_printf(c, row + 2, 1, ST_NORMAL, "covers %llu zapped SPTEs, vcpu mask %#llx",

@@ -148,10 +148,21 @@ int walk_to_table(const struct replay *r, u64 table, unsigned level, struct walk
 	return p ? walk_up(r, p->sptep, level + 1, 0, out) : 0;
 }
 
+/*
+ * Which root the event's vCPU walks from, as of the cursor. Two records name
+ * a shadow root: an SPTE change (e = the root of the change), and since
+ * trace/FORMAT.md filled it, a cr3 tlb_flush (e = the root the vCPU runs on
+ * after the CR3 load; 0 in older traces, so skipped). A CR3 load that reuses
+ * a cached root writes no SPTE, so only its flush says the vCPU left the old
+ * root: the latest of the two kinds wins. The query is per cursor, so
+ * stepping backwards gives back the older root with no state to undo.
+ */
 bool walk_root_for(struct replay *r, const struct hvt_event *ev, u64 *root)
 {
-	static const char sql_vcpu[] = "SELECT e FROM events WHERE type = 1 AND seq <= ?1"
-				       " AND vcpu = ?2 ORDER BY seq DESC LIMIT 1";
+	/* type 1 spte_change; type 2 tlb_flush with reason 9 cr3 (hvt_format.h) */
+	static const char sql_vcpu[] = "SELECT e FROM events WHERE seq <= ?1 AND vcpu = ?2"
+				       " AND (type = 1 OR (type = 2 AND reason = 9 AND e != 0))"
+				       " ORDER BY seq DESC LIMIT 1";
 	static const char sql_any[] = "SELECT e FROM events WHERE type = 1 AND seq <= ?1"
 				      " ORDER BY seq DESC LIMIT 1";
 	s64 args[2] = { r->cursor, ev->vcpu }, v;
