@@ -7,7 +7,7 @@
 #   2. hvtui screens, headless and in tmux (tmux_test.sh)
 #   3. today's trace shapes (shapes_test.sh): paging32 in 32-bit and PAE mode
 #      booted under mmu=shadow (PAE root, quadrants, 4-byte gPTEs), the VM's
-#      teardown, hv's livelock stop, INVPCID exits
+#      teardown, hv's livelock stop, INVPCID exits, the root after a CR3 switch
 #   4. every plot script writes a non-empty PNG (plots_test.sh), also on the
 #      paging32 traces of 3
 set -u

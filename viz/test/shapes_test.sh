@@ -8,7 +8,10 @@
 #      with mmu=shadow (scripts/run-qemu.sh), imported by hvtrace:
 #      tui.pae_root_path, tui.pae_walk_gpte, tui.quadrant_sp,
 #      tui.quadrant_path, tui.gpte_32bit, tui.teardown_phase,
-#      tui.summary_shapes
+#      tui.summary_shapes; right after a CR3 switch to a cached root (the
+#      guest's test_cr3_switch): tui.cr3_flush_root_MODE (the cr3 flush names
+#      the root), tui.cr3_switch_path_MODE (the path starts there; stepping
+#      back over the flush gives the old root)
 #   2. a shadow fixture (mkfixture) with hv's livelock appended in SQL:
 #      10 000 identical faults, then the marker "fault livelock":
 #      tui.livelock_run, tui.livelock_skip, tmux.livelock_skip (the keys in
@@ -149,6 +152,80 @@ if [ -n "$db" ]; then
 		fail tui.summary_shapes "--summary lacks the guest mode or the exits"; show "$summary"
 	fi
 fi
+
+# ---- 1b. the root right after a CR3 switch (paging32's test_cr3_switch) -------
+# A CR3 load that finds its root in the vCPU's cache writes no SPTE, so the
+# cr3 tlb_flush record names the root (trace/FORMAT.md, e). Until the next
+# SPTE change the path must start there, not at the root of the vCPU's last
+# SPTE change; stepping back over the flush must give the old root again.
+
+# rip_walk W: SQL true if walk step W belongs to hv's walk of the rip of a
+# MOV CR3 exit: the exit, then only steps of that walk (PAE: the PDPTE first).
+rip_walk() {
+	echo "SELECT 1 FROM events x WHERE x.type = 13 AND x.reason = 3 AND x.vcpu = $1.vcpu
+		AND x.d = $1.a AND x.seq BETWEEN $1.seq - 2 AND $1.seq - 1
+		AND NOT EXISTS (SELECT 1 FROM events y WHERE y.seq > x.seq AND y.seq < $1.seq
+			AND NOT (y.type = 6 AND y.a = $1.a))"
+}
+
+# cr3_root MODE DB: tui.cr3_flush_root_MODE, tui.cr3_switch_path_MODE.
+cr3_root() {
+	local mode=$1 db=$2 hvt=$T/pg32-$1/paging32.hvt F NEW OLD W GPT W0 GPT0 screen back ks
+	# F: a cr3 flush to a root other than the one of the vCPU's latest SPTE
+	# change S, a root that had SPTEs before S (so a cached one, back in use
+	# with no record but F); W: hv's walk of the rip of a MOV CR3 exit (the
+	# guest fetched it, so the new root maps it) after F, with no SPTE change
+	# and no other CR3 load of that vCPU in between; W0: one between S and F.
+	read -r F NEW OLD W GPT W0 GPT0 <<<"$(sqlite3 -readonly "$db" "
+		WITH f AS (SELECT seq AS fs, vcpu AS v, e AS root, (SELECT s.seq FROM events s
+			WHERE s.type = 1 AND s.vcpu = x.vcpu AND s.seq < x.seq ORDER BY s.seq DESC LIMIT 1) AS ss
+			FROM events x WHERE type = 2 AND reason = 9 AND e != 0)
+		SELECT f.fs, printf('0x%x', f.root), printf('0x%x', s.e), w.seq, printf('0x%x', w.c >> 12),
+			w0.seq, printf('0x%x', w0.c >> 12)
+		FROM f JOIN events s ON s.seq = f.ss
+		JOIN events w ON w.type = 6 AND w.level = 2 AND w.vcpu = f.v AND w.seq > f.fs
+			AND EXISTS ($(rip_walk w))
+			AND NOT EXISTS (SELECT 1 FROM events y WHERE y.vcpu = f.v AND y.seq > f.fs
+				AND y.seq < w.seq AND (y.type = 1 OR (y.type = 2 AND y.reason = 9)))
+		JOIN events w0 ON w0.type = 6 AND w0.level = 2 AND w0.vcpu = f.v
+			AND w0.seq > f.ss AND w0.seq < f.fs
+			AND EXISTS ($(rip_walk w0))
+			AND NOT EXISTS (SELECT 1 FROM events y WHERE y.vcpu = f.v AND y.type = 2
+				AND y.reason = 9 AND y.seq > f.ss AND y.seq < f.fs)
+		WHERE s.e != f.root AND EXISTS (SELECT 1 FROM events z WHERE z.type = 1
+			AND z.vcpu = f.v AND z.e = f.root AND z.seq < f.ss)
+		ORDER BY f.fs, w.seq, w0.seq DESC LIMIT 1" | tr '|' ' ')"
+	if [ -z "$F" ]; then
+		fail "tui.cr3_flush_root_$mode" "paging32 mode=$mode: no cr3 tlb_flush naming a root other than the latest SPTE change's, with a guest walk on each side (e = 0: hv built before the field?)"
+		return
+	fi
+	# The record, as hvtrace dump and hvtui print it.
+	screen=$(dump "${F}g" "$db")
+	if build/hvtrace dump "$hvt" | grep -qE "^ +$F vcpu[0-9]+ .* tlb_flush +all local_all cr3 .* root=$NEW\$" &&
+	   grep -qE "^> +$F .* cr3 .* root $NEW\$" <<<"$screen" &&
+	   grep -q "runs on root $NEW from here" <<<"$screen"; then
+		pass "tui.cr3_flush_root_$mode" "flush $F: hvtrace dump, the event list and the detail name root $NEW"
+	else
+		fail "tui.cr3_flush_root_$mode" "flush $F: root $NEW not shown"; show "$screen"
+	fi
+	# The path at W starts at the new root and goes through the SP that
+	# shadows the guest PD this walk read (W's gPTE address); k back to W0
+	# (over the flush) starts at the old root and its PD again.
+	screen=$(dump "${W}g" "$db")
+	ks=$(printf 'k%.0s' $(seq 1 $((W - W0))))
+	back=$(dump "${W}g$ks" "$db")
+	if grep -qE "^ L3 $NEW\[ *[0-3]\] PAE root " <<<"$screen" &&
+	   grep -qE "^ L2 0x[0-9a-f]+\[ *[0-9]+\] gPT $GPT( q[0-3])? " <<<"$screen" &&
+	   grep -q "^- seq $W0 " <<<"$back" && grep -qE "^ L3 $OLD\[ *[0-3]\] PAE root " <<<"$back" &&
+	   grep -qE "^ L2 0x[0-9a-f]+\[ *[0-9]+\] gPT $GPT0( q[0-3])? " <<<"$back"; then
+		pass "tui.cr3_switch_path_$mode" "walk $W after cr3 flush $F: path from root $NEW (gPT $GPT); k back to $W0: root $OLD (gPT $GPT0)"
+	else
+		fail "tui.cr3_switch_path_$mode" "walk $W after cr3 flush $F: want root $NEW gPT $GPT, at $W0 root $OLD gPT $GPT0"
+		show "$screen"; show "$back"
+	fi
+}
+[ -n "${Tpae:-}" ] && cr3_root pae "$Tpae"
+[ -n "${T32:-}" ] && cr3_root 32 "$T32"
 
 # ---- 2. the livelock stop (hv/core/fault_loop.c) ------------------------------
 
