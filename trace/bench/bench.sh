@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench.sh BUILD: the trace figures (run by bench-trace).
 #   ring push cost (ring_bench); import speed of hvtrace on a synthetic trace
-#   and the same over a bare SQLite insert loop (sqlite_limit), median of 3.
+#   and the same over a bare SQLite insert loop (sqlite_limit), median of 5
+#   (on a shared machine one slow run in five moves the median little).
 # events/s = records in the file / wall seconds of the whole `hvtrace import`
 # process (open, load, every index build, commit, rename); per CPU second =
 # the same records / its user + system CPU seconds (all its threads), which
@@ -9,7 +10,7 @@
 set -u
 B=$1; W=$B/trace/bench; mkdir -p "$W"
 N=${TRACE_BENCH_EVENTS:-2000000}
-RUNS=3
+RUNS=5
 "$B/trace/ring_bench"
 "$B/hvtrace" synth --events "$N" --seed 11 --out "$W/b.hvt" || exit 1
 recs=$(( ($(stat -c %s "$W/b.hvt") - 1024) / 64 ))   # records in the file, not the asked N
