@@ -9,6 +9,16 @@
  *     (atomically clearing it) into the bitmap.
  * Either way a fetch ends with ONE remote flush, because a TLB entry may
  * still say "writable" or "dirty" and would let writes slip past the log.
+ *
+ * Shadow leaves (mmu/SHADOW.md 5.15) always use write-protection, whatever
+ * the format: in a logging slot a shadow leaf gets W only from a write
+ * fault, which logs the page (shadow_make_leaf), so enable and fetch just
+ * clear W and D from the slot's shadow leaves (vm->shadow_wrprot_range)
+ * and the next write to each page faults again. D is cleared too because
+ * the CPU sets it in shadow leaves, and a leaf's D is harvested into the
+ * log when the leaf is zapped or rewritten without it: a D from before the
+ * log (or from a page already fetched) would report a page not written.
+ * D3: in a logging slot, a shadow leaf with W or D maps a logged page.
  */
 #include "tdp_iter.h"
 
@@ -82,6 +92,8 @@ void dirty_log_start(struct mmu_op *op, const struct memslot *slot)
 		__atomic_store_n(&slot->dirty_bitmap[w], 0, __ATOMIC_RELAXED);
 	op->flush_reason = HVT_FR_WRPROT;
 	slot_leaves_update(op, slot, true);
+	if (op->vm->shadow_wrprot_range)   /* shadow leaves: W and D from before the log (5.15) */
+		op->vm->shadow_wrprot_range(op, slot->base_gfn, slot->base_gfn + slot->npages);
 	/* The bits set by the D harvest above predate the log: clear again. */
 	for (u64 w = 0; w < (slot->npages + 63) / 64; w++)
 		__atomic_store_n(&slot->dirty_bitmap[w], 0, __ATOMIC_RELAXED);
@@ -127,9 +139,14 @@ long mmu_dirty_log_fetch_clear(struct mmu_vm *vm, int slot_id, u64 *bitmap, size
 		return E_RANGE;
 	}
 	mmu_op_init(&op, vm, NULL, true, HVT_SR_WRPROT, HVT_FR_WRPROT);
-	/* 1. D-bit mode: harvest D into the bitmap (clearing D atomically). */
+	/* 1. D-bit mode: harvest D into the bitmap (clearing D atomically).
+	 * Shadow leaves, in either mode (5.15): clear W and D now, before the
+	 * log is taken, so the D harvest of that change lands in this log
+	 * (their pages are in it already: D3) and not in the next one. */
 	if (!wrprot_mode(vm))
 		slot_leaves_update(&op, s, false);
+	if (vm->shadow_wrprot_range)
+		vm->shadow_wrprot_range(&op, s->base_gfn, s->base_gfn + s->npages);
 	/* 2. Take the log. */
 	for (u64 w = 0; w < words; w++) {
 		bitmap[w] = atomic_xchg64(&s->dirty_bitmap[w], 0);

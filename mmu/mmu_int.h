@@ -127,6 +127,8 @@ struct mmu_vm {
 	 * inside their op (write lock) so shadow leaves are covered too. */
 	long (*shadow_zap_range)(struct mmu_op *op, gfn_t start, gfn_t end);
 	long (*shadow_age_range)(struct mmu_op *op, gfn_t start, gfn_t end);
+	/* And dirty logging (mmu/dirty.c): clear W and D from shadow leaves in range. */
+	long (*shadow_wrprot_range)(struct mmu_op *op, gfn_t start, gfn_t end);
 	int  (*shadow_check)(struct mmu_vm *vm, char *why, size_t len); /* mmu_check, lock held */
 };
 

@@ -14,6 +14,7 @@
  *          build the leaf: no W until the gPTE is dirty, no W on a frame
  *          that holds a shadowed gPT (I4) unless it can go unsync; a write
  *          that needs W there ------------------------> MMU_FAULT_EMULATE
+ *          no W on a read fault in a dirty-logged slot (5.15);
  *          install, then prefetch neighbouring gPTEs
  * Traced: HVT_FAULT / HVT_FAULT_END kind HVT_FK_SHADOW, the walk's
  * HVT_WALK_STEPs, SP events, HVT_SPTE_CHANGE with HVT_F_SHADOW.
@@ -210,8 +211,13 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 	else if (is_mmu_present_spte(old))
 		new_spte |= old & (f->accessed_mask | f->dirty_mask);
 	shadow_set_leaf(sop, sp, i, sf->gfn, acc, new_spte, HVT_SR_MAP);
-	if (spte_acc & GWALK_ACC_W)
-		mark_page_dirty(vm, slot, sf->gfn, 1);   /* it may be written without a fault */
+	/* Dirty logging (5.15): in a logged slot shadow_make_leaf gives W only
+	 * for a write fault, so a W leaf here is this fault's write, logged
+	 * after the SPTE is in place (D2). A read fault of a dirty gPTE gets
+	 * W only when the slot is not logged (it saves the write's fault),
+	 * and there mark_page_dirty does nothing. */
+	if (is_writable_spte(f, new_spte))
+		mark_page_dirty(vm, slot, sf->gfn, 1);
 	prefetch_gptes(sop, sf, sp, i);
 	return MMU_FAULT_FIXED;
 }

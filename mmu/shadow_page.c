@@ -535,14 +535,18 @@ void shadow_put_root(struct shadow_op *sop, struct shadow_page *sp)
 /* ---- leaf SPTEs ---------------------------------------------------------------- */
 /* The leaf for gfn with guest rights access (GWALK_ACC_*): W only with
  * GWALK_ACC_W and a writable slot, U only with GWALK_ACC_U, NX without
- * GWALK_ACC_X. accessed=false for prefetch (aging still sees it unused). */
+ * GWALK_ACC_X. accessed=false for prefetch (aging still sees it unused).
+ * dirty=true: made for a write fault. In a dirty-logged slot W only then
+ * (5.15, as KVM): a leaf made for a read, a sync or a prefetch stays
+ * read-only, so the guest's first write faults and the fault logs it. */
 u64 shadow_make_leaf(struct mmu_vm *vm, const struct memslot *slot, gfn_t gfn, u32 access,
 		     bool accessed, bool dirty)
 {
 	const struct spte_format *f = &vm->fmt;
 	pfn_t pfn = (slot->backing >> PAGE_SHIFT) + (gfn - slot->base_gfn);
 	bool host_w = !(slot->flags & HC_MEM_READONLY);
-	bool w = (access & GWALK_ACC_W) && host_w;
+	bool w = (access & GWALK_ACC_W) && host_w &&
+		 (dirty || !(slot->flags & HC_MEM_LOG_DIRTY));
 	u64 spte = make_leaf_spte(f, pfn, PG_LEVEL_4K, w, w, host_w, dirty);
 
 	if (!(access & GWALK_ACC_U))

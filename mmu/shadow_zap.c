@@ -2,7 +2,8 @@
  * shadow_zap.c: zapping and aging shadow leaves by guest frame, through
  * the reverse map (mmu/SHADOW.md 5.3). tdp_zap_range (range zaps, memslot
  * delete and read-only changes) and mmu_age_gfn_range call these through
- * vm->shadow_zap_range / vm->shadow_age_range, so every caller of those
+ * vm->shadow_zap_range / vm->shadow_age_range, and dirty logging
+ * (mmu/dirty.c) calls vm->shadow_wrprot_range, so every caller of those
  * entry points also covers shadow SPTEs; they run inside the caller's op.
  *
  * Only leaves are dropped: no SP is freed here, so the caller's flush
@@ -88,9 +89,42 @@ long shadow_age_gfn_range(struct mmu_op *op, gfn_t start, gfn_t end)
 	return young;
 }
 
+/* Dirty logging (mmu/dirty.c, SHADOW.md 5.15): clear W (and MMU-writable)
+ * and D from every shadow leaf mapping [start, end), so the next guest
+ * write to each page faults and is logged, and no D from before the log
+ * is harvested into it later (a D cleared here is harvested now: the
+ * caller decides which log that lands in). Returns the leaves changed; the
+ * caller's op flushes (a TLB entry may still say writable). */
+static long shadow_wrprot_gfn_range(struct mmu_op *op, gfn_t start, gfn_t end)
+{
+	const struct spte_format *f = &op->vm->fmt;
+	u64 clear = f->writable_mask | f->mmu_writable_mask | f->dirty_mask;
+	struct shadow_op sop;
+	long n = 0;
+
+	if (!wrap_op(&sop, op))
+		return 0;
+	for (int b = 0; b < SHADOW_RMAP_SIZE; b++) {
+		for (struct shadow_link *l = sop.svm->rmap[b]; l; l = l->next) {
+			struct shadow_page *sp = shadow_page_of_link(l);
+			gfn_t gfn = sp->ent[l->idx].gfn;
+			u64 *sptep = sp->spt + l->idx, old = *sptep;
+			if (gfn < start || gfn >= end || !(old & clear))
+				continue;
+			while (!tdp_write_spte(op, sptep, gfn, PG_LEVEL_4K, &old, old & ~clear,
+					       HVT_SR_WRPROT))
+				;   /* lost only to the CPU setting D: retry with its value */
+			n++;
+		}
+	}
+	unwrap_op(&sop);
+	return n;
+}
+
 void shadow_install_range_hooks(struct mmu_vm *vm)
 {
 	vm->shadow_zap_range = shadow_zap_gfn_range;
 	vm->shadow_age_range = shadow_age_gfn_range;
+	vm->shadow_wrprot_range = shadow_wrprot_gfn_range;
 	vm->shadow_check = shadow_check;
 }

@@ -465,6 +465,137 @@ static bool test_zap_age(enum gwalk_mode mode)
 	return true;
 }
 
+/*
+ * Dirty logging under the shadow MMU (SHADOW.md 5.15): the log holds
+ * exactly the pages the guest wrote since the last fetch. While slot 0 is
+ * logged a leaf gets W only from a write fault (the read fault of a dirty
+ * gPTE installs it read-only), enable and every fetch clear W and D from
+ * the slot's leaves (so the next write faults again, and no older D is
+ * harvested into the log later), and a sync of an unsync gPT that gained
+ * W and D does not hand out W either. Without logging a read fault of a
+ * dirty gPTE still gets W (it saves the write's fault).
+ */
+#define LOG_WORDS (RAM_PAGES / 64)
+
+/* Fetch slot 0's log; true if it holds exactly the n frames of want. */
+static bool log_is(struct sg *g, const gfn_t *want, int n, const char *when)
+{
+	u64 bm[LOG_WORDS], exp[LOG_WORDS] = {0};
+	long count = mmu_dirty_log_fetch_clear(g->vm, 0, bm, LOG_WORDS);
+
+	for (int i = 0; i < n; i++)
+		exp[want[i] / 64] |= BIT(want[i] % 64);
+	EXPECT(count == n, "%s: %ld pages logged, want %d", when, count, n);
+	for (int w = 0; w < LOG_WORDS; w++)
+		EXPECT(bm[w] == exp[w], "%s: log word %d is %#llx, want %#llx (frames %#llx..)", when, w,
+		       (unsigned long long)bm[w], (unsigned long long)exp[w], (unsigned long long)w * 64);
+	return true;
+}
+
+static bool test_dirty_log(enum gwalk_mode mode)
+{
+	const u64 dirty = GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D;
+	struct sg g;
+	int rc;
+	EXPECT(sg_create(&g, false, false, false), "create");   /* prefetch on: it must skip */
+	sg_set_mode(&g, mode);
+	host_trace_reset();
+	u64 cr3 = new_pt(&g) << 12;
+	gva_t gva = data_gva(mode), win = win_gva(mode);
+	/* P0, P1: dirty gPTEs (frames 0x30, 0x31); P3: clean (0x33); in the
+	 * next prefetch group P8, P9, P10: dirty (0x38..0x3a). */
+	gva_t p0 = gva, p1 = gva + 0x1000, p3 = gva + 0x3000;
+	gva_t p8 = gva + 0x8000, p9 = gva + 0x9000, p10 = gva + 0xa000;
+	gmap(&g, cr3, p0, 0x30, dirty);
+	gmap(&g, cr3, p1, 0x31, dirty);
+	gmap(&g, cr3, p3, 0x33, GPTE_P | GPTE_RW | GPTE_US | GPTE_A);
+	gmap(&g, cr3, p8, 0x38, dirty);
+	gmap(&g, cr3, p9, 0x39, dirty);
+	gmap(&g, cr3, p10, 0x3a, dirty);
+	gfn_t gpt = map_window(&g, cr3, gva, win);
+	EXPECT(load(&g, cr3) == 0, "load");
+	/* Not logged: a read fault of a dirty gPTE gets W, a clean one not. */
+	EXPECT(wr(&g, p0, 1) == 0 && rd(&g, p1, &rc) == 0 && rc == 0 && rd(&g, p3, &rc) == 0 && rc == 0,
+	       "accesses before logging");
+	rd(&g, win, &rc);   /* the walker sets A on the window's path now, not while logged */
+	EXPECT(leaf_spte(&g, p1) & X86_W, "unlogged read fault of a dirty gPTE: no W (%#llx)",
+	       (unsigned long long)leaf_spte(&g, p1));
+	EXPECT(!(leaf_spte(&g, p3) & X86_W), "clean gPTE got W");
+	EXPECT(mmu_dirty_log_fetch_clear(g.vm, 0, (u64[LOG_WORDS]){0}, LOG_WORDS) == E_INVAL,
+	       "fetch while not logging");
+
+	/* Enable: the leaves lose W and D (traced, flushed); nothing logged. */
+	size_t wrprots = count_records(HVT_SPTE_CHANGE, HVT_SR_WRPROT, HVT_F_SHADOW);
+	EXPECT(mmu_dirty_log_enable(g.vm, 0, true) == 0, "enable");
+	for (gva_t p = p0; p <= p1; p += 0x1000)
+		EXPECT(!(leaf_spte(&g, p) & (X86_W | X86_D)) && is_mmu_present_spte(leaf_spte(&g, p)),
+		       "after enable, leaf of %#llx is %#llx", (unsigned long long)p,
+		       (unsigned long long)leaf_spte(&g, p));
+	EXPECT(count_records(HVT_SPTE_CHANGE, HVT_SR_WRPROT, HVT_F_SHADOW) >= wrprots + 2,
+	       "enable: no traced wrprot of the shadow leaves");
+	EXPECT(count_records(HVT_TLB_FLUSH, HVT_FR_WRPROT, 0) >= 1, "enable: no flush");
+	if (!log_is(&g, NULL, 0, "right after enable"))
+		return false;
+
+	/* A read fault of a dirty gPTE, and reads through the old leaves: clean. */
+	u64 e0 = g.exits;
+	EXPECT(rd(&g, p8, &rc) == 0 && rc == 0 && rd(&g, p0, &rc) == 1 && rc == 0, "reads");
+	EXPECT(g.exits == e0 + 1, "reads took %llu faults, want 1", (unsigned long long)(g.exits - e0));
+	EXPECT(is_mmu_present_spte(leaf_spte(&g, p8)) && !(leaf_spte(&g, p8) & X86_W),
+	       "logged read fault of a dirty gPTE: leaf %#llx", (unsigned long long)leaf_spte(&g, p8));
+	EXPECT(!is_mmu_present_spte(leaf_spte(&g, p9)), "prefetch into a logged slot");
+	if (!log_is(&g, NULL, 0, "reads only"))
+		return false;
+
+	/* Writes fault and are logged; after the fetch the next ones again. */
+	EXPECT(wr(&g, p8, 2) == 0, "write p8");
+	EXPECT(leaf_spte(&g, p8) & X86_W, "write fault: no W");
+	if (!log_is(&g, (gfn_t[]){0x38}, 1, "first write"))
+		return false;
+	e0 = g.exits;
+	EXPECT(wr(&g, p8, 3) == 0 && wr(&g, p0, 3) == 0 && wr(&g, p0, 4) == 0, "writes after fetch");
+	EXPECT(g.exits == e0 + 2, "writes after fetch took %llu faults, want 2",
+	       (unsigned long long)(g.exits - e0));
+	if (!log_is(&g, (gfn_t[]){0x30, 0x38}, 2, "writes after the fetch"))
+		return false;
+	/* The fetch cleared D: zapping the written leaves harvests nothing. */
+	EXPECT(mmu_zap_gfn_range(g.vm, 0x30, 16) >= 3, "zap");
+	if (!log_is(&g, NULL, 0, "zap after fetch"))
+		return false;
+
+	/* Sync: the guest makes P3's gPTE dirty through its window (the gPT
+	 * goes unsync; that write is logged), then MOV CR3 syncs it: the new
+	 * SPTE stays read-only, so the guest's write to P3 faults and is logged. */
+	EXPECT(rd(&g, p3, &rc) == 0 && rc == 0, "read p3");
+	EXPECT(edit_pte(&g, cr3, p3, win, (0x33ull << 12) | dirty) == 0, "edit P3's gPTE");
+	EXPECT(leaf_spte(&g, win) & X86_W, "gPT not unsync");
+	u64 sync_writes = stats(&g).sync_writes;
+	EXPECT(load(&g, cr3) == 0, "reload (sync)");
+	EXPECT(stats(&g).sync_writes > sync_writes, "the sync rewrote nothing");
+	EXPECT(is_mmu_present_spte(leaf_spte(&g, p3)) && !(leaf_spte(&g, p3) & X86_W),
+	       "sync gave W in a logged slot: %#llx", (unsigned long long)leaf_spte(&g, p3));
+	if (!log_is(&g, (gfn_t[]){gpt}, 1, "gPT edit, sync"))
+		return false;
+	EXPECT(wr(&g, p3, 5) == 0, "write p3");
+	if (!log_is(&g, (gfn_t[]){0x33}, 1, "write after sync"))
+		return false;
+
+	/* Logging off: a read fault of a dirty gPTE gets W again. */
+	EXPECT(mmu_dirty_log_enable(g.vm, 0, false) == 0, "disable");
+	EXPECT(rd(&g, p10, &rc) == 0 && rc == 0 && (leaf_spte(&g, p10) & X86_W),
+	       "read fault after logging: leaf %#llx", (unsigned long long)leaf_spte(&g, p10));
+
+	struct hvt_spte_format hf;
+	char w[300];
+	mmu_describe_format(g.vm, &hf);
+	EXPECT(count_records(HVT_SPTE_CHANGE, -1, HVT_F_SHADOW) == count_records(HVT_SPTE_CHANGE, -1, 0),
+	       "SPTE change without HVT_F_SHADOW");
+	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
+	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
+	sg_destroy(&g);
+	return true;
+}
+
 
 /* The checker itself: a planted I4 violation (W on a shadowed gPT) is caught. */
 static bool test_check_catches(void)
@@ -1644,6 +1775,7 @@ int main(void)
 	report("shadow.cr3_root_cache", test_cr3_cache(GWALK_MODE_4LEVEL));
 	report("shadow.paging_off_2m", test_paging_off_and_huge());
 	report("shadow.zap_age_rmap", test_zap_age(GWALK_MODE_4LEVEL));
+	report("shadow.dirty_log_exact", test_dirty_log(GWALK_MODE_4LEVEL));
 	report("shadow.check_catches_i4", test_check_catches());
 	/* PAE guests (8-byte gPTEs, PDPTE registers) */
 	report("shadow.pae_fault_2m", test_pae_fault());
@@ -1654,6 +1786,7 @@ int main(void)
 	report("shadow.pae_cr3_root_cache", test_cr3_cache(GWALK_MODE_PAE));
 	report("shadow.pae_wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_PAE));
 	report("shadow.pae_zap_age_rmap", test_zap_age(GWALK_MODE_PAE));
+	report("shadow.pae_dirty_log_exact", test_dirty_log(GWALK_MODE_PAE));
 	/* 32-bit guests (4-byte gPTEs, quadrants, 4 MiB pages) */
 	report("shadow.32bit_fault_quadrants", test_b32_fault_quadrants());
 	report("shadow.32bit_4m_pse36", test_b32_4m());
@@ -1664,6 +1797,7 @@ int main(void)
 	report("shadow.32bit_cr3_root_cache", test_cr3_cache(GWALK_MODE_32));
 	report("shadow.32bit_wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_32));
 	report("shadow.32bit_zap_age_rmap", test_zap_age(GWALK_MODE_32));
+	report("shadow.32bit_dirty_log_exact", test_dirty_log(GWALK_MODE_32));
 	report("shadow.mode_switch", test_mode_switch());
 	report("shadow.check_catches_quadrant", test_check_catches_quadrant());
 	report("shadow.random_unsync", test_random(false, GWALK_MODE_4LEVEL));
