@@ -242,6 +242,7 @@ gdt:
 	.quad 0x00cff2000000ffff        /* 0x20 data, DPL 3 */
 	.quad 0x0000890000000067        /* 0x28 32-bit TSS (available), limit 103 */
 gdt_end:
+	.global gdt_ptr                 /* ap32.S loads it on every AP */
 gdt_ptr:
 	.word gdt_end - gdt - 1
 	.long gdt
@@ -259,7 +260,10 @@ idt:	.space 256 * 8
 tss:	.space 104
 	.align 16
 kernel_esp: .space 4
-	.align 4096
+	/* The boot CPU's stack: 16 KiB, 16 KiB-aligned, its lowest word (0,
+	 * .bss) is this_cpu32() (rt32.h). The interrupt and user stacks fill
+	 * the next 16 KiB, whose lowest word is 0 too. */
+	.align 16384
 	.space 16384
 boot_stack_top:
 	.space 8192

@@ -32,6 +32,8 @@
  */
 #include "pt32.h"
 #include "matrix.h"
+#include "mp32.h"
+#include "smp32.h"
 
 #define IDENTITY_END  (16u << 20)
 #define FRAMES        0x800000u
@@ -443,8 +445,11 @@ int main32(u32 magic, u32 mbi)
 			 "or mode=pae (PAE paging)\n");
 		return 2;
 	}
-	printf32("paging32: %s paging, %s, %s\n", pt_mode == PT_MODE_PAE ? "PAE" : "32-bit",
-		 under_hv() ? "under hvlab" : "native", cpu_intel() ? "Intel" : "AMD");
+	u32 cpus = smp32_nr_cpus();
+	if (!cpus)
+		return 2;
+	printf32("paging32: %s paging, %s, %s, %u CPU(s)\n", pt_mode == PT_MODE_PAE ? "PAE" : "32-bit",
+		 under_hv() ? "under hvlab" : "native", cpu_intel() ? "Intel" : "AMD", cpus);
 	as_init(&as1);
 	as_init(&as2);
 	fill_frames();
@@ -462,6 +467,8 @@ int main32(u32 magic, u32 mbi)
 	if (pt_mode == PT_MODE_PAE)
 		test_pdpte();
 	test_invpcid();
+	if (cpus > 1)
+		mp32_run(cpus, &as1, &as2, prefix);   /* the other CPUs join (mp32.c) */
 	printf32("paging32: %s done, %d check(s) failed\n", prefix, check32_failures());
 	return check32_failures() ? 1 : 0;
 }

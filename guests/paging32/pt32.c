@@ -5,7 +5,7 @@
  */
 #include "pt32.h"
 
-#define POOL_PAGES 48
+#define POOL_PAGES 64
 
 enum pt_mode pt_mode;
 static u8 pool[POOL_PAGES][PAGE32] __attribute__((aligned(4096)));

@@ -14,7 +14,10 @@ void console32_init(void)
 	uart_init(UART_COM1);
 }
 
-/* One line at most 255 characters (a longer one is cut). */
+/* One line at most 255 characters (a longer one is cut). The line is
+ * written whole under a lock, so lines of several CPUs never interleave. */
+static struct lock32 console_lock;
+
 int printf32(const char *fmt, ...)
 {
 	char line[256];
@@ -24,12 +27,14 @@ int printf32(const char *fmt, ...)
 	va_end(ap);
 	if (n > (int)sizeof(line) - 1)
 		n = (int)sizeof(line) - 1;
+	lock32(&console_lock);
 	uart_write(UART_COM1, line, (size_t)n);
+	unlock32(&console_lock);
 	return n;
 }
 
 /* ---- checks ---- */
-static u32 nr_failed;
+static volatile u32 nr_failed;      /* added to by every CPU: a locked add */
 
 bool check32(const char *name, bool ok, const char *file, int line, const char *fmt, ...)
 {
@@ -39,7 +44,7 @@ bool check32(const char *name, bool ok, const char *file, int line, const char *
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	if (!ok)
-		nr_failed++;
+		__atomic_fetch_add(&nr_failed, 1, __ATOMIC_SEQ_CST);
 	if (ok && fmt[0] == '%' && fmt[1] == 's' && !fmt[2])
 		printf32("TEST %s PASS %s:%d\n", name, file, line);
 	else
@@ -131,7 +136,7 @@ void user_return(u32 result) __attribute__((noreturn));
 void trap32(struct frame32 *f);
 void idt_fill(void);
 
-volatile struct fault_record last_fault;
+volatile struct fault_record fault_records[MAX_CPUS32];
 
 void fault_reset(void)
 {
@@ -186,7 +191,7 @@ void trap32(struct frame32 *f)
 			return;
 		}
 	}
-	printf32("paging32: unexpected exception %u (error 0x%x) at eip 0x%x, cr2 0x%x, cpl %u\n",
-		 f->vector, f->error, f->eip, read_cr2(), f->cs & 3);
+	printf32("paging32: unexpected exception %u (error 0x%x) at eip 0x%x, cr2 0x%x, cpl %u, cpu %u\n",
+		 f->vector, f->error, f->eip, read_cr2(), f->cs & 3, this_cpu32());
 	guest32_exit(3);
 }

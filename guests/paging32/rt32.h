@@ -52,6 +52,38 @@ void cmdline32_set(u32 magic, u32 mbi);
 const char *cmdline32_value(const char *key);
 bool word_eq(const char *w, const char *s);   /* w up to a space or NUL == s */
 
+/* ---- CPUs (smp32.c starts the others) ----
+ * Every CPU runs on a 16 KiB stack aligned to 16 KiB whose lowest word
+ * holds its CPU number (entry.S: the boot CPU's, 0; smp32.c: the APs').
+ * The boot CPU's interrupt and user stacks sit in the 16 KiB block above
+ * its boot stack, whose lowest word is 0 too. */
+#define CPU_STACK32 16384u
+#define MAX_CPUS32  8
+static inline u32 this_cpu32(void)
+{
+	u32 esp;
+	__asm__ volatile("mov %%esp, %0" : "=r"(esp));
+	return *(volatile u32 *)(esp & ~(CPU_STACK32 - 1));
+}
+
+/* A test-and-set lock (XCHG is a locked read-modify-write). */
+struct lock32 { volatile u32 held; };
+static inline void lock32(struct lock32 *l)
+{
+	u32 v;
+	do {
+		while (l->held)
+			__asm__ volatile("pause");
+		v = 1;
+		__asm__ volatile("xchg %0, %1" : "+r"(v), "+m"(l->held) :: "memory");
+	} while (v);
+}
+static inline void unlock32(struct lock32 *l)
+{
+	__asm__ volatile("" ::: "memory");   /* x86 stores are not reordered with older ones */
+	l->held = 0;
+}
+
 /* ---- traps and probes ---- */
 #define PROBE_FAULTED 0xfa17fa17u
 struct fault_record {
@@ -59,7 +91,10 @@ struct fault_record {
 	u32 vector, error, cr2, eip;
 	bool user;       /* taken at CPL 3 */
 };
-extern volatile struct fault_record last_fault;
+/* One record per CPU: a probe on one CPU must not see another's fault.
+ * last_fault is the record of the CPU that names it. */
+extern volatile struct fault_record fault_records[MAX_CPUS32];
+#define last_fault (fault_records[this_cpu32()])
 void fault_reset(void);
 
 u32  probe_read32(u32 addr);

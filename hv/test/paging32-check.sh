@@ -10,6 +10,15 @@
 #   bochs_tdp     hv mmu=tdp on Bochs (VMX + EPT)     scripts/mkiso.sh + run-bochs.sh
 #   bochs_shadow  hv mmu=shadow on Bochs (VMX, no EPT)
 #
+# Each mode also runs with 2 CPUs (labels 32x2, paex2), on QEMU only
+# (native with -smp 2 and vcpus=2, hv with 2 vCPUs): after the one-CPU
+# checks the guest starts its AP and runs mp32.c (private map/remap/
+# read-only/unmap rounds on both CPUs in one page table, a shootdown of the
+# boot CPU's edits by INVLPG and CR3 reload, PAE: a PDPTE change seen after
+# MOV CR3 on each CPU). Such a run must also print <mode>_smp_aps_done PASS.
+# The Bochs runs with 2 vCPUs are scenarios of hv/vmx/check-bochs.sh
+# (paging32_smp_*).
+#
 # Output, per run and mode:
 #   TEST paging32.<run>_<mode> PASS|FAIL   status 0, every guest check
 #                                           passed, the guest's last line
@@ -31,7 +40,8 @@
 # PAGING32_RUNS="qemu_native qemu_tdp ..." chooses the runs (default: all);
 # a comparison with a run left out compares the runs that are there.
 # Logs: build/logs/paging32/<run>_<mode>.log. Times: a QEMU run takes ~5 s,
-# a Bochs run ~20-40 s; limits are 90 s and 150 s for a loaded machine.
+# a Bochs run ~20-40 s; limits are 90 s and 150 s for a loaded machine
+# (a 2-CPU QEMU run ~5-10 s, limit 150 s).
 set -u
 base=build/logs/paging32
 mkdir -p "$base"
@@ -49,6 +59,10 @@ wanted() { [[ " $RUNS " == *" $1 "* ]]; }
 # The guest's check lines as "name STATUS file:line", sorted.
 lines_of() { tr -d '\r' <"$1" | sed -nE 's/^TEST ([^ ]+) (PASS|FAIL) ([^ ]+).*/\1 \2 \3/p' | sort; }
 
+# A mode label: "32" or "pae", with "x2" for two CPUs ("32x2", "paex2").
+mode_of() { echo "${1%x2}"; }
+cpus_of() { [[ $1 == *x2 ]] && echo 2 || echo 1; }
+
 # judge TAG RC LOG SECONDS
 judge() {
 	local tag=$1 rc=$2 log=$3 secs=$4 n
@@ -60,14 +74,18 @@ judge() {
 		result "$tag" FAIL "a guest check failed (log $log)"
 	elif ! tr -d '\r' <"$log" | grep -qE '^paging32: [a-z0-9]+ done, 0 check'; then
 		result "$tag" FAIL "the guest did not finish (log $log)"
+	elif [[ $tag == *x2 ]] && ! lines_of "$log" | grep -qE '^[a-z0-9]+_smp_aps_done PASS'; then
+		result "$tag" FAIL "2 CPUs, but the guest ran no SMP phase (no *_smp_aps_done; log $log)"
 	else
 		result "$tag" PASS "$n checks, ${secs}s"
 	fi
 }
 
 run_native() {
-	local mode=$1 tag=qemu_native_$1 log=$base/qemu_native_$1.log t0=$SECONDS rc
-	timeout 90 qemu-system-x86_64 -cpu max -m 32M -kernel "$ELF" -append "mode=$mode" \
+	local mode cpus tag=qemu_native_$1 log=$base/qemu_native_$1.log t0=$SECONDS rc
+	mode=$(mode_of "$1") cpus=$(cpus_of "$1")
+	timeout $((cpus > 1 ? 150 : 90)) qemu-system-x86_64 -cpu max -smp "$cpus" -m 32M -kernel "$ELF" \
+		-append "mode=$mode vcpus=$cpus" \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 -serial stdio -display none \
 		-monitor none -no-reboot </dev/null >"$log" 2>&1
 	rc=$?
@@ -77,11 +95,12 @@ run_native() {
 }
 
 run_qemu_hv() {
-	local mmu=$1 mode=$2 tag=qemu_$1_$2 log=$base/qemu_$1_$2.log t0=$SECONDS rc notrace=-T
+	local mmu=$1 mode cpus tag=qemu_$1_$2 log=$base/qemu_$1_$2.log t0=$SECONDS rc notrace=-T
+	mode=$(mode_of "$2") cpus=$(cpus_of "$2")
 	[ "$mmu" = shadow ] && notrace=""            # traced: every shadow SPTE change recorded
 	rm -f "$base/$tag/paging32.hvt"
-	bash scripts/run-qemu.sh -g paging32 -m "$mmu" $notrace -t 90 -o "$base/$tag" \
-		-a "mode=$mode" >"$log" 2>&1
+	bash scripts/run-qemu.sh -g paging32 -m "$mmu" -s "$cpus" $notrace -t $((cpus > 1 ? 150 : 90)) \
+		-o "$base/$tag" -a "mode=$mode" >"$log" 2>&1
 	rc=$?
 	judge "$tag" "$rc" "$log" $((SECONDS - t0))
 	[ -z "$notrace" ] || return 0
@@ -126,13 +145,14 @@ same() {
 	result "$name" PASS "$made: $(lines_of "$base/$first.log" | wc -l) lines"
 }
 
-for mode in 32 pae; do
+for mode in 32 pae 32x2 paex2; do
 	wanted qemu_native && run_native $mode
 	wanted qemu_tdp && run_qemu_hv tdp $mode
 	wanted qemu_shadow && run_qemu_hv shadow $mode
+	same same_qemu_$mode qemu_native_$mode qemu_tdp_$mode qemu_shadow_$mode
+	[[ $mode == *x2 ]] && continue           # 2 CPUs on Bochs: hv/vmx/check-bochs.sh
 	wanted bochs_tdp && run_bochs_hv tdp $mode
 	wanted bochs_shadow && run_bochs_hv shadow $mode
-	same same_qemu_$mode qemu_native_$mode qemu_tdp_$mode qemu_shadow_$mode
 	same same_bochs_$mode bochs_tdp_$mode bochs_shadow_$mode
 done
 exit $status

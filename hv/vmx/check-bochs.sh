@@ -56,6 +56,13 @@ SCENARIOS=(
 	"realmode|@realmode|mmu=tdp vcpus=2||2|0|TEST rm_exception PASS"
 	"realmode_shadow|@realmode|mmu=shadow vcpus=2||2|0|TEST rm_exception PASS"
 	"stress_shadow|stress|mmu=shadow vcpus=2 rounds=4||2|0|TEST stress_cpu1 PASS"
+	# guests/paging32 with 2 vCPUs: its AP through a 32-bit trampoline into
+	# 32-bit or PAE paging, then mp32.c (hv/test/paging32-check.sh has the
+	# QEMU runs).
+	"paging32_smp|paging32|mmu=tdp vcpus=2 mode=32||2|0|TEST pg32_smp_aps_done PASS"
+	"paging32_smp_shadow|paging32|mmu=shadow vcpus=2 mode=32||2|0|TEST pg32_smp_aps_done PASS"
+	"paging32_pae_smp|paging32|mmu=tdp vcpus=2 mode=pae||2|0|TEST pae_smp_aps_done PASS"
+	"paging32_pae_smp_shadow|paging32|mmu=shadow vcpus=2 mode=pae||2|0|TEST pae_smp_aps_done PASS"
 )
 
 # Under mmu=shadow a guest must print the same checks (name and result) as
@@ -66,6 +73,8 @@ SAME_CHECKS=(
 	"stress_shadow|stress"
 	"smp_shadow_noug|smp"
 	"realmode_shadow|realmode"
+	"paging32_smp_shadow|paging32_smp"
+	"paging32_pae_smp_shadow|paging32_pae_smp"
 )
 
 # A guest named @NAME is hv/vmx/test/NAME.c, built here against the guest
