@@ -102,11 +102,13 @@ $(BUILD)/shadow/free/shadow_%.o: mmu/shadow_%.c $(SHADOW_MMU_HDRS)
 	$(FREE_CC) $(FREE_CFLAGS) $(INCLUDES) -c $< -o $@
 
 SHADOW_TEST_ALL := $(MMU_TDP_SRCS) $(SHADOW_SRCS) $(SHADOW_MMU_SRCS) mmu/test/host_env.c
-$(SHADOW_TEST_BIN): $(SHADOW_TEST_ALL) mmu/test/test_shadow.c mmu/test/host_env.h $(SHADOW_MMU_HDRS)
+$(SHADOW_TEST_BIN): $(SHADOW_TEST_ALL) mmu/test/test_shadow.c mmu/test/shadow_harness.h mmu/test/host_env.h \
+                    $(SHADOW_MMU_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(SAN_FLAGS) $(INCLUDES) -o $@ $(SHADOW_TEST_ALL) mmu/test/test_shadow.c -lpthread
 
-$(SHADOW_BENCH_BIN): $(SHADOW_TEST_ALL) mmu/test/bench_shadow.c mmu/test/host_env.h $(SHADOW_MMU_HDRS)
+$(SHADOW_BENCH_BIN): $(SHADOW_TEST_ALL) mmu/test/bench_shadow.c mmu/test/shadow_harness.h mmu/test/host_env.h \
+                     $(SHADOW_MMU_HDRS)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) $(INCLUDES) -o $@ $(SHADOW_TEST_ALL) mmu/test/bench_shadow.c -lpthread
 

@@ -37,6 +37,7 @@ struct sg {                         /* a shadow-paged guest */
 	u64 injected;                   /* #PFs delivered to the guest */
 	u32 last_error;                 /* error code of the last injected #PF */
 	int width;                      /* bytes per guest access: 8, or 4 (32-bit guest) */
+	long live0;                     /* host pages live before the VM (leak check) */
 };
 
 static inline bool sg_create(struct sg *g, bool no_unsync, bool skip_wadd, bool no_prefetch)
@@ -48,6 +49,10 @@ static inline bool sg_create(struct sg *g, bool no_unsync, bool skip_wadd, bool 
 		.shadow_max_pages = sg_budget,
 	};
 	*g = (struct sg){0};
+	/* A test's trace starts with its VM (so host_trace_check judges this
+	 * VM alone), and so does its page count (so a leak is this VM's). */
+	host_trace_reset();
+	g->live0 = host_pages_live();
 	g->vm = mmu_vm_create(&cfg);
 	if (!g->vm || mmu_memslot_create(g->vm, 0, 0, RAM_PAGES, 0, 0))
 		return false;

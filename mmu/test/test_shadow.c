@@ -41,6 +41,54 @@ static size_t count_records(int type, int reason, u8 flags_any)
 	return c;
 }
 
+static bool destroy_and_check(struct sg *g, const char *what);   /* with the teardown tests */
+
+/* How sg_end_checked lets the VM go. */
+enum sg_end_how {
+	END_DESTROY,    /* sg_destroy */
+	END_TEARDOWN,   /* destroy_and_check: the teardown itself is checked too */
+};
+
+/*
+ * The end of a test: what every test checks last, in one place. The trace
+ * and the page count start at sg_create (shadow_harness.h); a test may
+ * reset the trace again only before its first leaf SPTE is written (T2
+ * follows each SPTE from its first change), so the tests that count
+ * records in the middle of a run count from a mark instead.
+ *  - the trace passes host_trace_check (T1: no record missing; T2/T3:
+ *    each SPTE's changes chain, old value = the previous new one), and
+ *    every SPTE change in it carries HVT_F_SHADOW (a shadow VM writes no
+ *    TDP SPTE);
+ *  - the shadow invariants I1..I12 (mmu_shadow_check) and mmu_check hold;
+ *  - the VM goes: with END_TEARDOWN through destroy_and_check (the teardown's
+ *    SPTE writes and flush, every shadow table's life from PT_ALLOC to
+ *    PT_FREE; only for a test that does not reset the trace after
+ *    sg_create), else plainly;
+ *  - no host page the VM took is still live.
+ * what names the test (or the case) in a failure message. A failed check
+ * returns at once and leaves the VM (LeakSanitizer then reports it too).
+ */
+static bool sg_end_checked(struct sg *g, const char *what, enum sg_end_how how)
+{
+	struct hvt_spte_format hf;
+	char w[300];
+
+	mmu_describe_format(g->vm, &hf);
+	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "%s: trace: %s", what, w);
+	EXPECT(count_records(HVT_SPTE_CHANGE, -1, HVT_F_SHADOW) == count_records(HVT_SPTE_CHANGE, -1, 0),
+	       "%s: SPTE change without HVT_F_SHADOW", what);
+	EXPECT(mmu_shadow_check(g->vm, w, sizeof(w)) == 0 && mmu_check(g->vm, w, sizeof(w)) == 0,
+	       "%s: check: %s", what, w);
+	if (how == END_TEARDOWN) {
+		if (!destroy_and_check(g, what))
+			return false;
+	} else {
+		sg_destroy(g);
+	}
+	EXPECT(host_pages_live() == g->live0, "%s: pages leaked: %ld", what, host_pages_live() - g->live0);
+	return true;
+}
+
 /* ======================================================================== */
 static bool test_roles_hash(void)
 {
@@ -70,8 +118,7 @@ static bool test_roles_hash(void)
 	/* 5-level is refused clearly (PAE and 32-bit have their own tests). */
 	g.cpu.cr4 |= GW_CR4_LA57;
 	EXPECT(load(&g, cr3) == E_NOTSUP, "5-level guest accepted");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "roles_hash", END_DESTROY);
 }
 
 /* Modes the tests run in, and where a test puts its data and the window
@@ -148,12 +195,7 @@ static bool test_fault_map(void)
 	u64 v;
 	EXPECT(cpu_access(&g, 0x401000, MMU_PF_FETCH, &v) == 1 &&
 	       g.last_error == (MMU_PF_PRESENT | MMU_PF_FETCH), "fetch error %#x", g.last_error);
-	struct hvt_spte_format hf;
-	char w[300];
-	mmu_describe_format(g.vm, &hf);
-	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "fault_map", END_DESTROY);
 }
 
 static bool test_inject(enum gwalk_mode mode)
@@ -201,9 +243,7 @@ static bool test_inject(enum gwalk_mode mode)
 	EXPECT((s & X86_W) && !(s & X86_U) && (s & X86_NX), "WP=0 SMEP SPTE %#llx", (unsigned long long)s);
 	EXPECT(cpu_access(&g, 0x402000, MMU_PF_FETCH, &v) == 1 && g.last_error == (MMU_PF_PRESENT | MMU_PF_FETCH),
 	       "SMEP supervisor fetch from a user page: error %#x", g.last_error);
-	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 /* Write protection + emulated writes + flooding, unsync off. */
@@ -231,12 +271,14 @@ static bool test_wrprot_emulate(enum gwalk_mode mode)
 	EXPECT(wr(&g, win, (0x21ull << 12) | GPTE_P | GPTE_RW) == 0, "write gPTE");
 	EXPECT(stats(&g).emulated_writes == before + 1, "not emulated");
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "stale mapping after remap");
-	/* Flooding: the guest writes the frame like data, no fault in between. */
-	host_trace_reset();
+	/* Flooding: the guest writes the frame like data, no fault in between.
+	 * (Counted from here rather than after a trace reset: the end checks
+	 * need the whole trace, T2.) */
+	size_t floods = count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0);
 	for (int i = 0; i < 4; i++)
 		wr(&g, win + (u64)gsize(&g) * 100, 0x1111 * (u64)i);
-	EXPECT(count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0) == 1, "flood records %zu",
-	       count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0));
+	EXPECT(count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0) == floods + 1, "flood records %zu",
+	       count_records(HVT_SP_EVENT, HVT_SP_FLOOD, 0) - floods);
 	EXPECT(leaf_spte(&g, win) & X86_W, "frame still write-protected after flood");
 	/* Re-shadowed by a walk, then unprotected (hv: a write it cannot emulate). */
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "read re-shadows");
@@ -244,8 +286,7 @@ static bool test_wrprot_emulate(enum gwalk_mode mode)
 	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "after unprotect");
 	EXPECT(rd(&g, 0x400000, &rc) == 0xbeef && rc == 0, "read after flood");
 	EXPECT(!(leaf_spte(&g, win) & X86_W), "re-shadowed gPT writable (I4)");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 /* Unsync + sync and the seed-000 rule, as a table. */
@@ -313,9 +354,7 @@ static bool sync_one(const struct sync_case *c, bool skip_wadd, enum gwalk_mode 
 	if (c->after & GPTE_RW)
 		EXPECT(wr(&g, gva, 5) == 0, "%s: write after sync", c->name);
 	*extra_faults = g.exits - e0;
-	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "%s: check", c->name);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, c->name, END_DESTROY);
 }
 
 static bool test_sync_table(enum gwalk_mode mode)
@@ -357,18 +396,18 @@ static bool test_invlpg(enum gwalk_mode mode)
 	/* Both PTEs become RW+D; the guest INVLPGs only the first. */
 	edit_pte(&g, cr3, a, win, (0x30ull << 12) | GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
 	edit_pte(&g, cr3, b, win, (0x31ull << 12) | GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D);
-	host_trace_reset();
+	/* Counted from here (the end checks need the whole trace, T2). */
+	size_t syncs = count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0);
+	size_t flushes = count_records(HVT_TLB_FLUSH, HVT_FR_INVLPG, 0);
 	mmu_shadow_invlpg(g.vcpu, a);
 	EXPECT(leaf_spte(&g, a) & X86_W, "INVLPG'd SPTE not synced");
 	EXPECT(!(leaf_spte(&g, b) & X86_W), "INVLPG synced another gva");
-	EXPECT(count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0) == 1, "sync records %zu",
-	       count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0));
-	EXPECT(count_records(HVT_TLB_FLUSH, HVT_FR_INVLPG, 0) == 1, "no INVLPG flush");
+	EXPECT(count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0) == syncs + 1, "sync records %zu",
+	       count_records(HVT_SPTE_CHANGE, HVT_SR_SYNC, 0) - syncs);
+	EXPECT(count_records(HVT_TLB_FLUSH, HVT_FR_INVLPG, 0) == flushes + 1, "no INVLPG flush");
 	/* Without INVLPG a write still works: the fault path re-walks. */
 	EXPECT(wr(&g, b, 9) == 0 && *gpa_va(&g, (0x31ull << 12)) == 9, "write without INVLPG");
-	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 static bool test_cr3_cache(enum gwalk_mode mode)
@@ -394,9 +433,7 @@ static bool test_cr3_cache(enum gwalk_mode mode)
 	EXPECT(load(&g, cr3[4]) == 0 && load(&g, cr3[0]) == 0, "load 5th");
 	EXPECT(stats(&g).root_misses == 6, "LRU: root 0 should have been evicted");
 	EXPECT(rd(&g, 0x400000, &rc) == 100, "space 0 after eviction");
-	EXPECT(mmu_shadow_check(g.vm, why, sizeof(why)) == 0, "check");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 static bool test_paging_off_and_huge(void)
@@ -431,8 +468,7 @@ static bool test_paging_off_and_huge(void)
 	EXPECT(role_direct(l1sp->role) && l1sp->gfn == 0x200, "direct SP under 2M: gfn %#llx role %#x",
 	       (unsigned long long)l1sp->gfn, l1sp->role);
 	EXPECT(wr(&g, 0x40003018, 5) == 0 && *gpa_va(&g, 0x203018) == 5, "2M write");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "paging_off", END_DESTROY);
 }
 
 
@@ -461,8 +497,7 @@ static bool test_zap_age(enum gwalk_mode mode)
 	EXPECT(!is_mmu_present_spte(leaf_spte(&g, 0x400000)) && is_mmu_present_spte(leaf_spte(&g, 0x408000)),
 	       "zap range");
 	EXPECT(rd(&g, 0x400000, &rc) == 500 && rc == 0, "refault after zap");
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 /*
@@ -499,7 +534,6 @@ static bool test_dirty_log(enum gwalk_mode mode)
 	int rc;
 	EXPECT(sg_create(&g, false, false, false), "create");   /* prefetch on: it must skip */
 	sg_set_mode(&g, mode);
-	host_trace_reset();
 	u64 cr3 = new_pt(&g) << 12;
 	gva_t gva = data_gva(mode), win = win_gva(mode);
 	/* P0, P1: dirty gPTEs (frames 0x30, 0x31); P3: clean (0x33); in the
@@ -584,16 +618,7 @@ static bool test_dirty_log(enum gwalk_mode mode)
 	EXPECT(mmu_dirty_log_enable(g.vm, 0, false) == 0, "disable");
 	EXPECT(rd(&g, p10, &rc) == 0 && rc == 0 && (leaf_spte(&g, p10) & X86_W),
 	       "read fault after logging: leaf %#llx", (unsigned long long)leaf_spte(&g, p10));
-
-	struct hvt_spte_format hf;
-	char w[300];
-	mmu_describe_format(g.vm, &hf);
-	EXPECT(count_records(HVT_SPTE_CHANGE, -1, HVT_F_SHADOW) == count_records(HVT_SPTE_CHANGE, -1, 0),
-	       "SPTE change without HVT_F_SHADOW");
-	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 
@@ -618,9 +643,8 @@ static bool test_check_catches(void)
 	EXPECT(e, "no SPTE for the gPT window");
 	*e |= X86_W | X86_MMU_WRITABLE;              /* what a bug would do */
 	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I4"), "I4 not caught: '%s'", w);
-	*e &= ~(X86_W | X86_MMU_WRITABLE);
-	sg_destroy(&g);
-	return true;
+	*e &= ~(X86_W | X86_MMU_WRITABLE);            /* restored: the end checks pass again */
+	return sg_end_checked(&g, "check_catches_i4", END_DESTROY);
 }
 
 /* ---- PAE guests ------------------------------------------------------------ */
@@ -693,15 +717,7 @@ static bool test_pae_fault(void)
 	struct shadow_page *d = child_at(pd, 4);
 	EXPECT(d && role_direct(d->role) && d->gfn == 0x200 && role_level(d->role) == 1, "direct SP under 2M");
 	EXPECT(wr(&g, 0x40803018, 5) == 0 && *gpa_va(&g, 0x203018) == 5, "2M write");
-	struct hvt_spte_format hf;
-	char w[300];
-	mmu_describe_format(g.vm, &hf);
-	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
-	EXPECT(count_records(HVT_SPTE_CHANGE, -1, HVT_F_SHADOW) == count_records(HVT_SPTE_CHANGE, -1, 0),
-	       "SPTE change without HVT_F_SHADOW");
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "pae_fault", END_DESTROY);
 }
 
 /* The PDPTEs are registers (SDM 4.4.1): loaded at CR3 load, not re-read
@@ -753,10 +769,7 @@ static bool test_pae_pdptrs(void)
 	EXPECT(g.vcpu->shadow->cur.sp != g.vcpu->shadow->prev[0].sp, "one root for two PDPTs");
 	/* A PDPT outside guest RAM: a clear error, not a crash. */
 	EXPECT(load(&g, 0xfffff000) == E_FAULT, "PDPT outside RAM");
-	char w[300];
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "pae_pdptrs", END_DESTROY);
 }
 
 /* ---- 32-bit guests ---------------------------------------------------------- */
@@ -846,13 +859,7 @@ static bool test_b32_fault_quadrants(void)
 	       g.last_error == (MMU_PF_PRESENT | MMU_PF_FETCH), "SMEP fetch %#x", g.last_error);
 	EXPECT(cpu_access(&g, 0x00401000, MMU_PF_USER | MMU_PF_FETCH, &v) == 1 &&
 	       g.last_error == (MMU_PF_PRESENT | MMU_PF_USER | MMU_PF_FETCH), "user fetch, SMEP: %#x", g.last_error);
-	struct hvt_spte_format hf;
-	char w[300];
-	mmu_describe_format(g.vm, &hf);
-	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "32bit_fault_quadrants", END_DESTROY);
 }
 
 /* 4 MiB guest pages (CR4.PSE, with PSE-36 bits): two direct SPs of 4 KiB
@@ -894,10 +901,7 @@ static bool test_b32_4m(void)
 	EXPECT(wr(&g, 0x1000000 + 4 * 2, (pt << 12) | PT_FLAGS) == 0, "PDE write");
 	EXPECT(!child_at(pd, 4) && !child_at(pd, 5), "4M halves still linked after the PDE write");
 	EXPECT(rd(&g, 0x803000, &rc) == 0x333 && rc == 0, "read through the new PT");
-	char w[300];
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "32bit_4m", END_DESTROY);
 }
 
 /* Emulated 4-byte writes to a 32-bit gPT (no unsync): each touches one
@@ -954,10 +958,7 @@ static bool test_b32_emulate(void)
 	EXPECT(mmu_shadow_emulated_write(g.vcpu, (pt << 12) + 512 * 4, &two, 8) == 0, "8-byte write");
 	EXPECT(stats(&g).pages_zapped > before, "8-byte write to a 4-byte gPT did not unshadow it");
 	EXPECT(rd(&g, 0x600000, &rc) == 0x24 && rd(&g, 0x601000, &rc) == 0x24, "both gPTEs written");
-	char w[300];
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "32bit_emulate", END_DESTROY);
 }
 
 /* Paging off -> 32-bit -> PAE -> 4-level -> 32-bit: the mode is part of the
@@ -992,10 +993,7 @@ static bool test_mode_switch(void)
 				EXPECT(role_mode(sp->role) == (int)seq[k], "SP of mode %d alive in %s",
 				       role_mode(sp->role), mode_name(seq[k]));
 	}
-	char w[300];
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "mode_switch", END_DESTROY);
 }
 
 /* The checker catches quadrant mistakes (I10) and a PAE root that does not
@@ -1019,8 +1017,8 @@ static bool test_check_catches_quadrant(void)
 	pd->role ^= 3u << SR_QUAD_SHIFT;             /* the wrong quarter of the gPD */
 	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I10"), "PD quarter not caught: '%s'", w);
 	pd->role ^= 3u << SR_QUAD_SHIFT;
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "restored: %s", w);
-	sg_destroy(&g);
+	if (!sg_end_checked(&g, "quadrants restored", END_DESTROY))
+		return false;
 
 	EXPECT(sg_create(&g, false, false, true), "create");
 	sg_set_mode(&g, GWALK_MODE_PAE);
@@ -1031,8 +1029,7 @@ static bool test_check_catches_quadrant(void)
 	root->pdptr[0] += 0x1000;                    /* as if built for another PDPTE */
 	EXPECT(mmu_check(g.vm, w, sizeof(w)) != 0 && strstr(w, "I11"), "PDPTE mismatch not caught: '%s'", w);
 	root->pdptr[0] -= 0x1000;
-	sg_destroy(&g);
-	return true;
+	return sg_end_checked(&g, "pdptr restored", END_DESTROY);
 }
 
 /* ---- randomized: edits, syncs, faults; nothing granted beyond the guest ---- */
@@ -1085,6 +1082,21 @@ static bool oracle(struct sg *g, gva_t base, const char *when)
 	return true;
 }
 
+/* The counters both random runs check at their end: sync wrote exactly
+ * the changed gPTEs (I8), and under a budget (test_random_budget) pages
+ * were reclaimed and the peak stayed within it. */
+static bool random_counters_ok(struct sg *g, u64 budget)
+{
+	struct mmu_shadow_stats s = stats(g);
+
+	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
+	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
+	EXPECT(!budget || (s.reclaimed > 0 && s.pages_peak <= budget && s.budget == budget),
+	       "budget %llu: reclaimed %llu, peak %llu, in force %llu", (unsigned long long)budget,
+	       (unsigned long long)s.reclaimed, (unsigned long long)s.pages_peak, (unsigned long long)s.budget);
+	return true;
+}
+
 /*
  * Random gPTE edits (through the guest's window), INVLPGs, CR3 switches,
  * CR0.WP flips and user/supervisor reads and writes, in one guest paging
@@ -1096,7 +1108,6 @@ static bool test_random(bool no_unsync, enum gwalk_mode mode)
 	u64 budget = sg_budget;           /* test_random_budget: a small one */
 	struct sg g;
 	int rc;
-	long live0 = host_pages_live();   /* an earlier failed test may have leaked */
 	bool edited[64] = {0};            /* gPTE written since the last reload */
 	EXPECT(sg_create(&g, no_unsync, false, false), "create");
 	sg_set_mode(&g, mode);
@@ -1180,22 +1191,10 @@ static bool test_random(bool no_unsync, enum gwalk_mode mode)
 		       step, (unsigned long long)g.vm->shadow->nr_pages, (unsigned long long)budget);
 	}
 	EXPECT(load(&g, cur) == 0, "final load");
-	if (!oracle(&g, base, "end"))
+	if (!oracle(&g, base, "end") || !random_counters_ok(&g, budget))
 		return false;
-	struct hvt_spte_format hf;
-	mmu_describe_format(g.vm, &hf);
-	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "end: %s", w);
-	struct mmu_shadow_stats s = stats(&g);
-	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
-	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
-	EXPECT(no_unsync || s.unsyncs > 0, "never went unsync");
-	EXPECT(!budget || (s.reclaimed > 0 && s.pages_peak <= budget && s.budget == budget),
-	       "budget %llu: reclaimed %llu, peak %llu, in force %llu", (unsigned long long)budget,
-	       (unsigned long long)s.reclaimed, (unsigned long long)s.pages_peak, (unsigned long long)s.budget);
-	sg_destroy(&g);
-	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
-	return true;
+	EXPECT(no_unsync || stats(&g).unsyncs > 0, "never went unsync");
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 /*
@@ -1225,7 +1224,6 @@ static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
 	static const u64 offs[] = { 0x20000, 0x21000, 0x5f000, 0x1ff000, 0x200000, 0x201000, 0x3ff000 };
 	struct sg g;
 	int rc;
-	long live0 = host_pages_live();
 	bool b32 = mode == GWALK_MODE_32;
 	int nent = b32 ? 1024 : 512, noffs = b32 ? 7 : 4, npd = 0;
 	EXPECT(sg_create(&g, no_unsync, false, false), "create");
@@ -1311,20 +1309,11 @@ static bool test_random_pde(bool no_unsync, enum gwalk_mode mode)
 		EXPECT(!budget || g.vm->shadow->nr_pages <= budget, "step %d: %llu SPs over the budget %llu",
 		       step, (unsigned long long)g.vm->shadow->nr_pages, (unsigned long long)budget);
 	}
-	struct hvt_spte_format hf;
-	mmu_describe_format(g.vm, &hf);
-	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "trace: %s", w);
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "end: %s", w);
+	if (!random_counters_ok(&g, budget))
+		return false;
 	struct mmu_shadow_stats s = stats(&g);
-	EXPECT(s.sync_writes == s.sync_changed, "sync writes %llu != changed %llu",
-	       (unsigned long long)s.sync_writes, (unsigned long long)s.sync_changed);
 	EXPECT(s.injected > 0 && s.fixed > 0 && s.emulated_writes > 0, "the run did not exercise faults/emulation");
-	EXPECT(!budget || (s.reclaimed > 0 && s.pages_peak <= budget && s.budget == budget),
-	       "budget %llu: reclaimed %llu, peak %llu, in force %llu", (unsigned long long)budget,
-	       (unsigned long long)s.reclaimed, (unsigned long long)s.pages_peak, (unsigned long long)s.budget);
-	sg_destroy(&g);
-	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
-	return true;
+	return sg_end_checked(&g, mode_name(mode), END_DESTROY);
 }
 
 /* ======================================================================== */
@@ -1420,8 +1409,9 @@ static size_t present_sptes(struct sg *g)
 
 /* Destroy the VM and check its teardown from seq mark on: reason teardown
  * on every SPTE write, exactly the present ones written (the empty ones
- * skipped), a flush, and (from seq from) every shadow table freed. */
-static bool destroy_and_check(struct sg *g, u64 from, const char *what)
+ * skipped), a flush, and over the whole trace (it starts at sg_create)
+ * every shadow table freed. Called by sg_end_checked(g, what, END_TEARDOWN). */
+static bool destroy_and_check(struct sg *g, const char *what)
 {
 	size_t present = present_sptes(g), nalloc, nfree, left, n;
 	u64 mark = next_seq();
@@ -1451,7 +1441,7 @@ static bool destroy_and_check(struct sg *g, u64 from, const char *what)
 	       writes, present);
 	EXPECT(flushes >= 1, "%s: no flush in the teardown", what);
 	EXPECT(host_trace_check(&hf, w, sizeof(w)) == 0, "%s: trace: %s", what, w);
-	if (!shadow_pt_lives(from, &nalloc, &nfree, &left))
+	if (!shadow_pt_lives(0, &nalloc, &nfree, &left))
 		return false;
 	EXPECT(nalloc > 0 && left == 0 && nfree == nalloc, "%s: %zu shadow tables allocated, %zu freed, %zu never",
 	       what, nalloc, nfree, left);
@@ -1471,9 +1461,7 @@ static bool test_teardown_trace(enum gwalk_mode mode)
 	int rc;
 	u64 cr3[5];
 
-	host_trace_reset();
-	u64 from = next_seq();
-	EXPECT(sg_create(&g, true, false, true), "create");
+	EXPECT(sg_create(&g, true, false, true), "create");   /* the trace starts here */
 	sg_set_mode(&g, mode);
 	for (int i = 0; i < 5; i++) {
 		cr3[i] = new_pt(&g) << 12;
@@ -1516,9 +1504,7 @@ static bool test_teardown_trace(enum gwalk_mode mode)
 	sg_set_mode(&g, mode);
 	EXPECT(load(&g, cr3[2]) == 0 && rd(&g, 0x400000, &rc) == 102 && rc == 0, "back");
 	EXPECT(wr(&g, 0x40000000, 7) == 0, "write back");
-	char w[300];
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0 && mmu_check(g.vm, w, sizeof(w)) == 0, "check: %s", w);
-	return destroy_and_check(&g, from, mode_name(mode));
+	return sg_end_checked(&g, mode_name(mode), END_TEARDOWN);
 }
 
 /* A second guest vCPU's state for the tests below: vCPU id, own CR3. */
@@ -1529,14 +1515,16 @@ static bool sg_create_vcpus(struct sg *g, int nr)
 		.nr_vcpus = nr, .maxphyaddr = 48, .shadow_no_prefetch = true,
 		.shadow_max_pages = sg_budget,
 	};
-	struct mmu_vm *vm = mmu_vm_create(&cfg);
+	struct mmu_vm *vm;
 
-	if (!vm || mmu_memslot_create(vm, 0, 0, RAM_PAGES, 0, 0))
-		return false;
-	/* sg_create's guest (CPU state, gPT allocator) on a VM of nr vCPUs. */
+	/* sg_create's guest (CPU state, gPT allocator, the trace and page
+	 * count from here) on a VM of nr vCPUs. */
 	if (!sg_create(g, false, false, true))
 		return false;
 	mmu_vm_destroy(g->vm);
+	vm = mmu_vm_create(&cfg);
+	if (!vm || mmu_memslot_create(vm, 0, 0, RAM_PAGES, 0, 0))
+		return false;
 	g->vm = vm;
 	g->vcpu = mmu_vcpu_create(vm, 0);
 	if (!g->vcpu)
@@ -1559,11 +1547,8 @@ static bool test_vcpu_destroy_first(void)
 	int rc;
 	u64 cr3[3];
 	char w[300];
-	long live0 = host_pages_live();
 
-	host_trace_reset();
-	u64 from = next_seq();
-	EXPECT(sg_create_vcpus(&g, 2), "create");
+	EXPECT(sg_create_vcpus(&g, 2), "create");   /* the trace starts here */
 	struct mmu_vcpu *v0 = g.vcpu, *v1 = mmu_vcpu_create(g.vm, 1);
 	EXPECT(v1, "vCPU 1");
 	mmu_vcpu_enter_guest(v1);
@@ -1605,11 +1590,7 @@ static bool test_vcpu_destroy_first(void)
 	/* vCPU 0 runs on, and can still use the other spaces. */
 	EXPECT(rd(&g, 0x400000, &rc) == 100 && rc == 0, "vCPU 0 after");
 	EXPECT(load(&g, cr3[2]) == 0 && rd(&g, 0x400000, &rc) == 102 && rc == 0, "vCPU 0 space 2");
-	EXPECT(mmu_shadow_check(g.vm, w, sizeof(w)) == 0, "end: %s", w);
-	if (!destroy_and_check(&g, from, "vcpu_destroy"))
-		return false;
-	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
-	return true;
+	return sg_end_checked(&g, "vcpu_destroy", END_TEARDOWN);
 }
 
 /* ---- the page budget (mmu/SHADOW.md 5.14) --------------------------------- */
@@ -1657,11 +1638,8 @@ static bool test_budget_tables(enum gwalk_mode mode, int nv)
 	struct sg g;
 	u64 cr3[AS];
 	char w[300];
-	long live0 = host_pages_live();
 	u64 mask = mode == GWALK_MODE_32 ? 0xffffffffull : ~0ull;
 
-	host_trace_reset();
-	u64 from = next_seq();
 	sg_budget = budget;
 	bool made = nv == 1 ? sg_create(&g, false, false, false) : sg_create_vcpus(&g, nv);
 	sg_budget = 0;
@@ -1726,10 +1704,7 @@ static bool test_budget_tables(enum gwalk_mode mode, int nv)
 	printf("# shadow.budget %s, %d vCPU(s): %llu SPs created, %llu reclaimed, peak %llu of %llu, %llu faults\n",
 	       mode_name(mode), nv, (unsigned long long)s.pages_created, (unsigned long long)s.reclaimed,
 	       (unsigned long long)s.pages_peak, (unsigned long long)budget, (unsigned long long)s.faults);
-	if (!destroy_and_check(&g, from, "budget"))
-		return false;
-	EXPECT(host_pages_live() == live0, "pages leaked: %ld", host_pages_live() - live0);
-	return true;
+	return sg_end_checked(&g, "budget", END_TEARDOWN);
 }
 
 /* The budget in force: the configured one, the default from guest RAM
