@@ -17,18 +17,30 @@
  * the guest's tables are write-protected or unsync, CR3/CR4 writes and
  * INVLPG/INVPCID are sync points, faults are the walker's to classify.
  *
+ * With more than one CPU (hvlab's HC_INFO_NR_VCPUS, or vcpus=N natively
+ * with QEMU -smp N) it then starts the others (smp32.c, through ap32.S's
+ * 32-bit trampoline into this CPU's paging mode) and runs mp32.c on all:
+ * private map / remap / read-only / unmap rounds with INVLPG and CR3
+ * reloads in one shared page table, a shootdown of this CPU's edits by
+ * INVLPG or CR3 reload on every AP, and (PAE) a PDPTE change each CPU must
+ * see after its own MOV CR3. Under mmu=shadow every vCPU has shadow roots
+ * (and PAE PDPTE registers) of its own: these are the concurrent paths.
+ *
  * With matrix=32|pae|both on the line it runs the permission matrix of
  * those modes instead (matrix.c, checked against model32.c).
  * The check lines must be the same natively, with mmu=tdp and with
  * mmu=shadow (hv/test/paging32-check.sh).
  *
  * Physical layout (guest needs mem >= 16 MiB):
+ *   32 KiB       the APs' trampoline (ap32.S, copied there: SIPI vector 8)
  *   1 MiB        the image (code, data, page-table pool, stacks)
  *   8 MiB        test frames FR(0..31), each word = frame << 24 | offset
+ *   9 MiB        mp32.c's frames SF(0..159)
  *   12 MiB       a 4 MiB region for the large page (4 MiB and 2 MiB aligned)
  * Virtual: 0..16 MiB identity (4 KiB pages, U/S=1 so ring 3 can run the
  * guest's code), tests at TV = 1 GiB (PDPTE 1 in PAE), the large page at
- * 2 GiB (PDPTE 2).
+ * 2 GiB (PDPTE 2); with several CPUs mp32.c's pages at 1.25 GiB and the
+ * local APIC at 0xFEE00000 (uncached).
  */
 #include "pt32.h"
 #include "matrix.h"

@@ -326,6 +326,7 @@ void mp32_run(u32 n, struct aspace *a1, struct aspace *a2, const char *pfx)
 	shootdown_bsp();
 	if (pt_mode == PT_MODE_PAE)
 		pdpte_bsp();
+	bool all = wait_eq(&finished, started);  /* before the detail reads the count */
 	snprintf(nm, sizeof(nm), "%s_smp_aps_done", prefix);
-	CHECK32F(nm, wait_eq(&finished, started), "%u of %u APs finished", finished, started);
+	CHECK32F(nm, all, "%u of %u APs finished", finished, started);
 }

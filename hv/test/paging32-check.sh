@@ -10,14 +10,15 @@
 #   bochs_tdp     hv mmu=tdp on Bochs (VMX + EPT)     scripts/mkiso.sh + run-bochs.sh
 #   bochs_shadow  hv mmu=shadow on Bochs (VMX, no EPT)
 #
-# Each mode also runs with 2 CPUs (labels 32x2, paex2), on QEMU only
-# (native with -smp 2 and vcpus=2, hv with 2 vCPUs): after the one-CPU
-# checks the guest starts its AP and runs mp32.c (private map/remap/
+# Each mode also runs with 2 CPUs (labels 32x2, paex2), PAE with 4 too
+# (paex4), on QEMU only (native with -smp N and vcpus=N, hv with N vCPUs):
+# after the one-CPU
+# checks the guest starts its APs and runs mp32.c (private map/remap/
 # read-only/unmap rounds on both CPUs in one page table, a shootdown of the
 # boot CPU's edits by INVLPG and CR3 reload, PAE: a PDPTE change seen after
 # MOV CR3 on each CPU). Such a run must also print <mode>_smp_aps_done PASS.
 # The Bochs runs with 2 vCPUs are scenarios of hv/vmx/check-bochs.sh
-# (paging32_smp_*).
+# (paging32_*smp*).
 #
 # Output, per run and mode:
 #   TEST paging32.<run>_<mode> PASS|FAIL   status 0, every guest check
@@ -41,7 +42,7 @@
 # a comparison with a run left out compares the runs that are there.
 # Logs: build/logs/paging32/<run>_<mode>.log. Times: a QEMU run takes ~5 s,
 # a Bochs run ~20-40 s; limits are 90 s and 150 s for a loaded machine
-# (a 2-CPU QEMU run ~5-10 s, limit 150 s).
+# (a QEMU run with 2 or 4 CPUs ~1-10 s, limit 150 s).
 set -u
 base=build/logs/paging32
 mkdir -p "$base"
@@ -59,9 +60,9 @@ wanted() { [[ " $RUNS " == *" $1 "* ]]; }
 # The guest's check lines as "name STATUS file:line", sorted.
 lines_of() { tr -d '\r' <"$1" | sed -nE 's/^TEST ([^ ]+) (PASS|FAIL) ([^ ]+).*/\1 \2 \3/p' | sort; }
 
-# A mode label: "32" or "pae", with "x2" for two CPUs ("32x2", "paex2").
-mode_of() { echo "${1%x2}"; }
-cpus_of() { [[ $1 == *x2 ]] && echo 2 || echo 1; }
+# A mode label: "32" or "pae", with "xN" for N CPUs ("32x2", "paex4").
+mode_of() { echo "${1%x*}"; }
+cpus_of() { [[ $1 == *x* ]] && echo "${1##*x}" || echo 1; }
 
 # judge TAG RC LOG SECONDS
 judge() {
@@ -74,8 +75,8 @@ judge() {
 		result "$tag" FAIL "a guest check failed (log $log)"
 	elif ! tr -d '\r' <"$log" | grep -qE '^paging32: [a-z0-9]+ done, 0 check'; then
 		result "$tag" FAIL "the guest did not finish (log $log)"
-	elif [[ $tag == *x2 ]] && ! lines_of "$log" | grep -qE '^[a-z0-9]+_smp_aps_done PASS'; then
-		result "$tag" FAIL "2 CPUs, but the guest ran no SMP phase (no *_smp_aps_done; log $log)"
+	elif [[ $tag == *x[0-9] ]] && ! lines_of "$log" | grep -qE '^[a-z0-9]+_smp_aps_done PASS'; then
+		result "$tag" FAIL "${tag##*x} CPUs, but the guest ran no SMP phase (no *_smp_aps_done; log $log)"
 	else
 		result "$tag" PASS "$n checks, ${secs}s"
 	fi
@@ -145,12 +146,12 @@ same() {
 	result "$name" PASS "$made: $(lines_of "$base/$first.log" | wc -l) lines"
 }
 
-for mode in 32 pae 32x2 paex2; do
+for mode in 32 pae 32x2 paex2 paex4; do
 	wanted qemu_native && run_native $mode
 	wanted qemu_tdp && run_qemu_hv tdp $mode
 	wanted qemu_shadow && run_qemu_hv shadow $mode
 	same same_qemu_$mode qemu_native_$mode qemu_tdp_$mode qemu_shadow_$mode
-	[[ $mode == *x2 ]] && continue           # 2 CPUs on Bochs: hv/vmx/check-bochs.sh
+	[[ $mode == *x* ]] && continue           # several CPUs on Bochs: hv/vmx/check-bochs.sh
 	wanted bochs_tdp && run_bochs_hv tdp $mode
 	wanted bochs_shadow && run_bochs_hv shadow $mode
 	same same_bochs_$mode bochs_tdp_$mode bochs_shadow_$mode

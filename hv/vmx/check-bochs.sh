@@ -63,6 +63,11 @@ SCENARIOS=(
 	"paging32_smp_shadow|paging32|mmu=shadow vcpus=2 mode=32||2|0|TEST pg32_smp_aps_done PASS"
 	"paging32_pae_smp|paging32|mmu=tdp vcpus=2 mode=pae||2|0|TEST pae_smp_aps_done PASS"
 	"paging32_pae_smp_shadow|paging32|mmu=shadow vcpus=2 mode=pae||2|0|TEST pae_smp_aps_done PASS"
+	"paging32_pae_smp4_shadow|paging32|mmu=shadow vcpus=4 mode=pae||4|0|TEST pae_smp_aps_done PASS"
+	# The APs' real mode as virtual-8086 mode on a CPU without unrestricted
+	# guest. (No same-checks pair: that CPU has no INVPCID, so its one-CPU
+	# lines differ from Skylake's.)
+	"paging32_smp_shadow_noug|paging32|mmu=shadow vcpus=2 mode=32||2:corei5_lynnfield_750|0|TEST pg32_smp_aps_done PASS"
 )
 
 # Under mmu=shadow a guest must print the same checks (name and result) as
