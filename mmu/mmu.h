@@ -129,6 +129,8 @@ struct mmu_shadow_fault {
 	u32   error_code;      /* MMU_FAULT_INJECT: the #PF error code the guest gets */
 	gva_t cr2;             /* MMU_FAULT_INJECT: CR2 */
 	gpa_t gpa;             /* MMU_FAULT_EMULATE / MMU_FAULT_MMIO: the guest-physical target */
+	int   mmio_kind;       /* MMU_FAULT_MMIO: enum hvt_mmio_kind (ALLONES, READONLY, UNBACKED),
+	                          as struct mmu_mmio's kind for TDP */
 };
 /* CR3 load, or a CR0/CR4/EFER change: pick (or build) the root for the
  * guest's CR3 and paging role, sync unsync pages, flush the vCPU's TLB.

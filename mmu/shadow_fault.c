@@ -190,6 +190,8 @@ static enum mmu_fault_result shadow_map(struct shadow_op *sop, struct sfault *sf
 	slot = memslot_lookup(vm, sf->gfn);
 	if (!slot || (slot->flags & HC_MEM_ALLONES) || ((slot->flags & HC_MEM_READONLY) && write)) {
 		sf->out->gpa = ((gpa_t)sf->gfn << PAGE_SHIFT) | (sf->gva & (PAGE_SIZE - 1));
+		sf->out->mmio_kind = !slot ? HVT_MMIO_UNBACKED :
+				     (slot->flags & HC_MEM_ALLONES) ? HVT_MMIO_ALLONES : HVT_MMIO_READONLY;
 		return MMU_FAULT_MMIO;           /* emulated; never cached as an SPTE */
 	}
 	i = index_of(sf->gva, PG_LEVEL_4K);

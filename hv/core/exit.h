@@ -12,6 +12,11 @@ void exit_io(struct vcpu *v, struct exit_info *e);          /* io.c */
  * (0x8900): true if port is one of them (the VM may be stopping). */
 bool poweroff_port_write(struct vcpu *v, u16 port, u32 value);  /* poweroff.c */
 void exit_npf(struct vcpu *v, struct exit_info *e);         /* mmio.c */
+/* mmio.c: emulate an access the MMU returned as MMIO of kind (enum
+ * hvt_mmio_kind; LAPIC for the LAPIC page): reads all ones / RAM, writes
+ * dropped, UNBACKED stops the VM. gva: the guest-virtual address for the
+ * message under mmu=shadow, (gva_t)-1 if none. */
+void mmio_access(struct vcpu *v, gpa_t gpa, int kind, bool write, gva_t gva);
 void exit_hypercall(struct vcpu *v, struct exit_info *e);   /* hypercall.c */
 void exit_msr(struct vcpu *v, struct exit_info *e);         /* msr.c */
 void exit_cr_write(struct vcpu *v, struct exit_info *e);    /* cr.c */

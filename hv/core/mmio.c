@@ -1,6 +1,7 @@
 /*
  * mmio.c: nested page faults (#NPF / EPT violation), the one path from
- * guest memory accesses into hv.
+ * guest memory accesses into hv under mmu=tdp, and the MMIO emulation both
+ * MMUs share (mmio_access: shadow_exit.c sends its MMIO faults here too).
  *
  *   gpa in the LAPIC page (0xfee00000)?  -> emulate the local APIC
  *   else mmu_tdp_page_fault():
@@ -70,6 +71,27 @@ static void emulate(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, int k
 	trace_mmio(v, gpa, value, len, write, kind);
 }
 
+/* An access the MMU handed back as MMIO (either MMU: struct mmu_mmio's
+ * kind, struct mmu_shadow_fault's mmio_kind), or one to the LAPIC page. */
+void mmio_access(struct vcpu *v, gpa_t gpa, int kind, bool write, gva_t gva)
+{
+	if (kind == HVT_MMIO_LAPIC)
+		emulate(v, gpa, &lapic_ops, HVT_MMIO_LAPIC);
+	else if (kind == HVT_MMIO_ALLONES)
+		emulate(v, gpa, &allones_ops, HVT_MMIO_ALLONES);
+	else if (kind == HVT_MMIO_READONLY)
+		emulate(v, gpa, &readonly_ops, HVT_MMIO_READONLY);
+	else {
+		trace_mmio(v, gpa, 0, 0, write, HVT_MMIO_UNBACKED);
+		if (gva != (gva_t)-1)
+			vm_stop(v->vm, HV_STATUS_VM_ERROR, "guest touched unbacked gpa 0x%lx (gva 0x%lx) "
+				"at rip 0x%lx", gpa, gva, v->regs.rip);
+		else
+			vm_stop(v->vm, HV_STATUS_VM_ERROR, "guest touched unbacked gpa 0x%lx at rip 0x%lx",
+				gpa, v->regs.rip);
+	}
+}
+
 void exit_npf(struct vcpu *v, struct exit_info *e)
 {
 	gpa_t gpa = e->u.npf.gpa;
@@ -77,7 +99,7 @@ void exit_npf(struct vcpu *v, struct exit_info *e)
 	enum mmu_fault_result r;
 
 	if (gpa >= LAPIC_GPA && gpa < LAPIC_GPA + LAPIC_SIZE) {
-		emulate(v, gpa, &lapic_ops, HVT_MMIO_LAPIC);
+		mmio_access(v, gpa, HVT_MMIO_LAPIC, e->u.npf.error & MMU_PF_WRITE, (gva_t)-1);
 		return;
 	}
 	r = mmu_tdp_page_fault(v->mmu, gpa, e->u.npf.error, v->regs.rip, &mmio);
@@ -91,15 +113,7 @@ void exit_npf(struct vcpu *v, struct exit_info *e)
 	case MMU_FAULT_RETRY:
 		return;
 	case MMU_FAULT_MMIO:
-		if (mmio.kind == HVT_MMIO_ALLONES)
-			emulate(v, gpa, &allones_ops, HVT_MMIO_ALLONES);
-		else if (mmio.kind == HVT_MMIO_READONLY)
-			emulate(v, gpa, &readonly_ops, HVT_MMIO_READONLY);
-		else {
-			trace_mmio(v, gpa, 0, 0, e->u.npf.error & MMU_PF_WRITE, HVT_MMIO_UNBACKED);
-			vm_stop(v->vm, HV_STATUS_VM_ERROR, "guest touched unbacked gpa 0x%lx at rip 0x%lx",
-				gpa, v->regs.rip);
-		}
+		mmio_access(v, gpa, mmio.kind, e->u.npf.error & MMU_PF_WRITE, (gva_t)-1);
 		return;
 	case MMU_FAULT_ERROR:
 	default:

@@ -15,7 +15,8 @@
  * Exits handled here:
  *   EXIT_PF        guest #PF: mmu_shadow_page_fault; inject the guest's own
  *                  faults (CR2 + error code), emulate writes to its
- *                  write-protected page tables, LAPIC accesses as MMIO
+ *                  write-protected page tables, MMIO (the LAPIC, all-ones
+ *                  and read-only memslots: mmio_access, as under mmu=tdp)
  *   EXIT_INVLPG    mmu_shadow_invlpg (a sync point for the gva)
  *   EXIT_INVPCID   type 0 as INVLPG of its address, types 1-3 as a guest
  *                  TLB flush (a sync point, as a CR3 load); bad operands #GP
@@ -328,16 +329,10 @@ void exit_shadow_pf(struct vcpu *v, struct exit_info *e)
 		emulate_gpt_write(v, out.gpa);
 		return;
 	case MMU_FAULT_MMIO:
-		if (out.gpa >= LAPIC_GPA && out.gpa < LAPIC_GPA + LAPIC_SIZE) {
-			struct exit_info npf = *e;
-			npf.kind = EXIT_NPF;
-			npf.u.npf.gpa = out.gpa;
-			npf.u.npf.error = e->u.pf.error;
-			exit_npf(v, &npf);              /* the LAPIC emulator (mmio.c) */
-			return;
-		}
-		vm_stop(v->vm, HV_STATUS_VM_ERROR, "guest touched unbacked gpa 0x%lx (gva 0x%lx) at rip 0x%lx",
-			out.gpa, e->u.pf.gva, v->regs.rip);
+		/* The LAPIC page has no memslot: the MMU calls it unbacked. */
+		if (out.gpa >= LAPIC_GPA && out.gpa < LAPIC_GPA + LAPIC_SIZE)
+			out.mmio_kind = HVT_MMIO_LAPIC;
+		mmio_access(v, out.gpa, out.mmio_kind, e->u.pf.error & MMU_PF_WRITE, e->u.pf.gva);
 		return;
 	default:
 		vm_stop(v->vm, HV_STATUS_VM_ERROR,

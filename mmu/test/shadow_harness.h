@@ -36,6 +36,7 @@ struct sg {                         /* a shadow-paged guest */
 	u64 exits;                      /* faults taken by cpu_access */
 	u64 injected;                   /* #PFs delivered to the guest */
 	u32 last_error;                 /* error code of the last injected #PF */
+	int last_mmio_kind;             /* HVT_MMIO_* of the last access returned as MMIO */
 	int width;                      /* bytes per guest access: 8, or 4 (32-bit guest) */
 	long live0;                     /* host pages live before the VM (leak check) */
 };
@@ -271,6 +272,7 @@ static inline int cpu_access(struct sg *g, gva_t gva, u32 access, u64 *val)
 				return -1;
 			return 0;
 		case MMU_FAULT_MMIO:
+			g->last_mmio_kind = out.mmio_kind;
 			return 2;
 		case MMU_FAULT_ERROR:
 			return -1;

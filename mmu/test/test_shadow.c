@@ -527,6 +527,54 @@ static bool log_is(struct sg *g, const gfn_t *want, int n, const char *when)
 	return true;
 }
 
+/*
+ * Memslots that are not plain RAM: a read-only slot is read through a
+ * read-only leaf and a write to it comes back as MMIO of kind READONLY (hv
+ * drops it); every access to an all-ones slot is MMIO of kind ALLONES (no
+ * SPTE caches it); a gfn no slot covers is UNBACKED. hv's mmio_access
+ * (hv/core/mmio.c) acts on the kind, as for mmu=tdp.
+ */
+static bool test_mmio_slots(enum gwalk_mode mode)
+{
+	const u64 flags = GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D;
+	const gfn_t ro = RAM_PAGES, ones = RAM_PAGES + 16, none = RAM_PAGES + 64;
+	struct sg g;
+	int rc;
+	EXPECT(sg_create(&g, false, false, false), "create");
+	sg_set_mode(&g, mode);
+	EXPECT(mmu_memslot_create(g.vm, 1, ro, 16, HC_MEM_READONLY, 0) == 0, "read-only slot");
+	EXPECT(mmu_memslot_create(g.vm, 2, ones, 16, HC_MEM_ALLONES, 0) == 0, "all-ones slot");
+	u64 cr3 = new_pt(&g) << 12;
+	gva_t gva = data_gva(mode);
+	gmap(&g, cr3, gva, ro, flags);
+	gmap(&g, cr3, gva + 0x1000, ones, flags);
+	gmap(&g, cr3, gva + 0x2000, none, flags);
+	*gpa_va(&g, ro << 12) = 0x1234;
+	EXPECT(load(&g, cr3) == 0, "load");
+	EXPECT(rd(&g, gva, &rc) == 0x1234 && rc == 0, "read-only slot read: rc %d", rc);
+	EXPECT(!(leaf_spte(&g, gva) & X86_W), "read-only slot: writable leaf %#llx",
+	       (unsigned long long)leaf_spte(&g, gva));
+	g.last_mmio_kind = 0;
+	EXPECT(wr(&g, gva, 0x5678) == 2 && g.last_mmio_kind == HVT_MMIO_READONLY,
+	       "read-only slot write: kind %d", g.last_mmio_kind);
+	EXPECT(*gpa_va(&g, ro << 12) == 0x1234 && !(leaf_spte(&g, gva) & X86_W), "write reached the slot");
+	for (int w = 0; w < 2; w++) {
+		g.last_mmio_kind = 0;
+		if (w)
+			rc = wr(&g, gva + 0x1000, 1);
+		else
+			rd(&g, gva + 0x1000, &rc);
+		EXPECT(rc == 2 && g.last_mmio_kind == HVT_MMIO_ALLONES, "all-ones slot %s: rc %d kind %d",
+		       w ? "write" : "read", rc, g.last_mmio_kind);
+		EXPECT(!is_mmu_present_spte(leaf_spte(&g, gva + 0x1000)), "all-ones slot got an SPTE");
+	}
+	g.last_mmio_kind = 0;
+	rd(&g, gva + 0x2000, &rc);
+	EXPECT(rc == 2 && g.last_mmio_kind == HVT_MMIO_UNBACKED, "no slot: rc %d kind %d", rc,
+	       g.last_mmio_kind);
+	return sg_end_checked(&g, "mmio_slots", END_DESTROY);
+}
+
 static bool test_dirty_log(enum gwalk_mode mode)
 {
 	const u64 dirty = GPTE_P | GPTE_RW | GPTE_US | GPTE_A | GPTE_D;
@@ -1751,6 +1799,7 @@ int main(void)
 	report("shadow.paging_off_2m", test_paging_off_and_huge());
 	report("shadow.zap_age_rmap", test_zap_age(GWALK_MODE_4LEVEL));
 	report("shadow.dirty_log_exact", test_dirty_log(GWALK_MODE_4LEVEL));
+	report("shadow.mmio_slots", test_mmio_slots(GWALK_MODE_4LEVEL));
 	report("shadow.check_catches_i4", test_check_catches());
 	/* PAE guests (8-byte gPTEs, PDPTE registers) */
 	report("shadow.pae_fault_2m", test_pae_fault());
@@ -1762,6 +1811,7 @@ int main(void)
 	report("shadow.pae_wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_PAE));
 	report("shadow.pae_zap_age_rmap", test_zap_age(GWALK_MODE_PAE));
 	report("shadow.pae_dirty_log_exact", test_dirty_log(GWALK_MODE_PAE));
+	report("shadow.pae_mmio_slots", test_mmio_slots(GWALK_MODE_PAE));
 	/* 32-bit guests (4-byte gPTEs, quadrants, 4 MiB pages) */
 	report("shadow.32bit_fault_quadrants", test_b32_fault_quadrants());
 	report("shadow.32bit_4m_pse36", test_b32_4m());
@@ -1773,6 +1823,7 @@ int main(void)
 	report("shadow.32bit_wrprot_emulate_flood", test_wrprot_emulate(GWALK_MODE_32));
 	report("shadow.32bit_zap_age_rmap", test_zap_age(GWALK_MODE_32));
 	report("shadow.32bit_dirty_log_exact", test_dirty_log(GWALK_MODE_32));
+	report("shadow.32bit_mmio_slots", test_mmio_slots(GWALK_MODE_32));
 	report("shadow.mode_switch", test_mode_switch());
 	report("shadow.check_catches_quadrant", test_check_catches_quadrant());
 	report("shadow.random_unsync", test_random(false, GWALK_MODE_4LEVEL));

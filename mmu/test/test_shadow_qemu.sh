@@ -30,6 +30,7 @@ CASES=(
 	"shadow_edit.2m|shadow_edit|pagesize=2m|1"
 	"shadow_edit.nounsync|shadow_edit|shadow_unsync=0 shadow_prefetch=0|1"
 	"permfault.wrongsync|permfault|shadow_sync=wrong|1"
+	"memslot|memslot||1"
 	"smp2|smp||2"
 	"smp4|smp||4"
 	"stress3|stress||3"
