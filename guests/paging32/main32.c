@@ -25,6 +25,7 @@
  * INVLPG or CR3 reload on every AP, and (PAE) a PDPTE change each CPU must
  * see after its own MOV CR3. Under mmu=shadow every vCPU has shadow roots
  * (and PAE PDPTE registers) of its own: these are the concurrent paths.
+ * rounds=N (default 16) makes that workload longer.
  *
  * With matrix=32|pae|both on the line it runs the permission matrix of
  * those modes instead (matrix.c, checked against model32.c).
@@ -459,6 +460,9 @@ int main32(u32 magic, u32 mbi)
 	}
 	u32 cpus = smp32_nr_cpus();
 	if (!cpus)
+		return 2;
+	const char *rounds = cmdline32_value("rounds");
+	if (rounds && !mp32_set_rounds(rounds))
 		return 2;
 	printf32("paging32: %s paging, %s, %s, %u CPU(s)\n", pt_mode == PT_MODE_PAE ? "PAE" : "32-bit",
 		 under_hv() ? "under hvlab" : "native", cpu_intel() ? "Intel" : "AMD", cpus);

@@ -6,7 +6,9 @@
  * table, INVLPG and CR3 loads on several vCPUs, and one vCPU's edit that
  * another must see after its own flush, meet.
  *
- * Three phases, every CPU in each (the boot CPU is CPU 0):
+ * First each CPU checks who it is (the number on its stack, its local
+ * APIC ID and hvlab's vCPU id agree). Then three phases, every CPU in each
+ * (the boot CPU is CPU 0):
  *
  *   A  private   each CPU maps, reads, writes, remaps (INVLPG), makes
  *                read-only (INVLPG, then a write must #PF with error 3),
@@ -23,6 +25,9 @@
  *                back; after a CR3 load of its own each CPU must walk
  *                through the new PDPTE, then through the old one again.
  *
+ * rounds=N on the command line (default 16) sets the rounds of phase A;
+ * phase B has N/2 generations: a longer run to hunt races.
+ *
  * Every CPU prints its own check lines (TEST <prefix>_smp_cpu<N>_<what>),
  * with counts in the detail, so the set of lines is the same for a given
  * number of CPUs natively, under mmu=tdp and under mmu=shadow whatever the
@@ -35,6 +40,7 @@
  */
 #include "mp32.h"
 #include "smp32.h"
+#include "include/hvlab/hypercall.h"
 
 #define SF_BASE      0x900000u
 #define SF(j)        (SF_BASE + (u32)(j) * PAGE32)
@@ -46,8 +52,8 @@
 #define SWV          (SMPV + 0x180000u)          /* SF(140) in as1, SF(141) in as2 */
 #define PV           0xC0005000u                 /* phase C, behind PDPTE 3 */
 
-#define ROUNDS       16u                         /* phase A, per CPU */
-#define GENS         8u                          /* phase B */
+#define ROUNDS_DEFAULT 16u                       /* phase A, per CPU; phase B: half */
+#define ROUNDS_MAX   1000000u
 #define WRITE_OFF    0xfc0u                      /* words at and above are written (8 CPUs x 4 B + 4) */
 #define WAIT_LOOPS   (1u << 28)
 
@@ -63,6 +69,7 @@ static u32 sval(u32 frame, u32 off) { return 0x5f000000u | frame << 12 | off; }
 static struct aspace *as1, *as2;
 static const char *prefix;
 static u32 nr_cpus;
+static u32 rounds, gens;                         /* phase A rounds, phase B generations */
 
 /* Shared memory between the CPUs: every field is written by one CPU and
  * read by the others; x86 keeps stores in order (SDM 8.2.3), so a flag
@@ -112,7 +119,7 @@ static void private_rounds(u32 c)
 {
 	u32 bad_map = 0, bad_write = 0, bad_remap = 0, bad_ro = 0, bad_unmap = 0, bad_switch = 0;
 
-	for (u32 r = 0; r < ROUNDS; r++) {
+	for (u32 r = 0; r < rounds; r++) {
 		u32 va = SLOT(c) + (r % SLOT_PAGES) * PAGE32;
 		u32 off = (r * 0x44u) % WRITE_OFF & ~3u;
 		u32 fa = PRIV(c, r % 16), fb = PRIV(c, (r + 5) % 16);
@@ -151,13 +158,13 @@ static void private_rounds(u32 c)
 		write_cr3(as1->root);
 		bad_switch += probe_read32(SWV + off) != sval(FR_SW1, off);
 	}
-	CHECK32F(name(c, "map_no_flush"), bad_map == 0, "%u of %u reads wrong", bad_map, ROUNDS);
-	CHECK32F(name(c, "write"), bad_write == 0, "%u of %u writes lost", bad_write, ROUNDS);
-	CHECK32F(name(c, "remap_invlpg"), bad_remap == 0, "%u of %u reads wrong", bad_remap, ROUNDS);
+	CHECK32F(name(c, "map_no_flush"), bad_map == 0, "%u of %u reads wrong", bad_map, rounds);
+	CHECK32F(name(c, "write"), bad_write == 0, "%u of %u writes lost", bad_write, rounds);
+	CHECK32F(name(c, "remap_invlpg"), bad_remap == 0, "%u of %u reads wrong", bad_remap, rounds);
 	CHECK32F(name(c, "ro_invlpg"), bad_ro == 0, "%u of %u rounds wrong (the write must #PF 0x3, "
-		 "the read must not)", bad_ro, ROUNDS);
-	CHECK32F(name(c, "unmap_cr3"), bad_unmap == 0, "%u of %u reads wrong (each must #PF 0x0)", bad_unmap, ROUNDS);
-	CHECK32F(name(c, "cr3_switch"), bad_switch == 0, "%u of %u reads wrong", bad_switch, 2 * ROUNDS);
+		 "the read must not)", bad_ro, rounds);
+	CHECK32F(name(c, "unmap_cr3"), bad_unmap == 0, "%u of %u reads wrong (each must #PF 0x0)", bad_unmap, rounds);
+	CHECK32F(name(c, "cr3_switch"), bad_switch == 0, "%u of %u reads wrong", bad_switch, 2 * rounds);
 }
 
 /* ---- phase B: generation g's mapping of SHV (set by CPU 0) ---- */
@@ -191,7 +198,7 @@ static void flush_for(u32 g)
 static void shootdown_ap(u32 c)
 {
 	u32 bad = 0, lost = 0;
-	for (u32 g = 0; g < GENS; g++) {
+	for (u32 g = 0; g < gens; g++) {
 		(void)probe_read32(SHV);          /* hold generation g-1's translation */
 		ready[c] = g + 1;
 		if (!wait_eq(&req, g + 1)) {
@@ -203,14 +210,14 @@ static void shootdown_ap(u32 c)
 		done[c] = g + 1;
 	}
 	CHECK32F(name(c, "shootdown"), bad == 0 && lost == 0,
-		 "%u of %u generations wrong after the flush%s", bad, GENS,
+		 "%u of %u generations wrong after the flush%s", bad, gens,
 		 lost ? ", timed out waiting for CPU 0" : "");
 }
 
 static void shootdown_bsp(void)
 {
 	u32 bad = 0, lost = 0;
-	for (u32 g = 0; g < GENS; g++) {
+	for (u32 g = 0; g < gens; g++) {
 		(void)probe_read32(SHV);
 		lost += !wait_all(ready, g + 1);
 		ent_set(leaf(SHV), shared_pte(g));
@@ -220,15 +227,15 @@ static void shootdown_bsp(void)
 		lost += !wait_all(done, g + 1);
 	}
 	CHECK32F(name(0, "shootdown"), bad == 0 && lost == 0,
-		 "%u of %u generations wrong, %u waits for the APs timed out", bad, GENS, lost);
+		 "%u of %u generations wrong, %u waits for the APs timed out", bad, gens, lost);
 }
 
-/* ---- phase C (PAE): steps GENS+1 (new PDPTE 3) and GENS+2 (old again) ---- */
+/* ---- phase C (PAE): steps gens+1 (new PDPTE 3) and gens+2 (old again) ---- */
 static u32 pdpte_read(u32 step)
 {
 	fault_reset();
 	u32 r = probe_read32(PV + 0x40);
-	if (step == GENS + 1)
+	if (step == gens + 1)
 		return r == sval(FR_PDPTE, 0x40);
 	return pf_ok(r, PV + 0x40, 0x0);
 }
@@ -236,14 +243,14 @@ static u32 pdpte_read(u32 step)
 static void pdpte_ap(u32 c)
 {
 	u32 bad[2] = { 0, 0 };                  /* [0]: the new PDPTE, [1]: the old */
-	for (u32 step = GENS + 1; step <= GENS + 2; step++) {
+	for (u32 step = gens + 1; step <= gens + 2; step++) {
 		ready[c] = step;
 		if (!wait_eq(&req, step)) {
-			bad[step - GENS - 1]++;
+			bad[step - gens - 1]++;
 			break;
 		}
 		reload_cr3();                     /* loads the PDPTE registers */
-		bad[step - GENS - 1] += !pdpte_read(step);
+		bad[step - gens - 1] += !pdpte_read(step);
 		done[c] = step;
 	}
 	CHECK32F(name(c, "pdpte_new_after_cr3"), bad[0] == 0, "%u wrong reads through the new PDPTE 3", bad[0]);
@@ -256,11 +263,11 @@ static void pdpte_bsp(void)
 {
 	u64 *pdpte3 = (u64 *)as1->root + 3, old = ent_get(pdpte3);
 	u32 bad[2] = { 0, 0 }, lost = 0;
-	for (u32 step = GENS + 1; step <= GENS + 2; step++) {
+	for (u32 step = gens + 1; step <= gens + 2; step++) {
 		lost += !wait_all(ready, step);
-		ent_set(pdpte3, step == GENS + 1 ? (new_pd | PTE_P) : old);
+		ent_set(pdpte3, step == gens + 1 ? (new_pd | PTE_P) : old);
 		reload_cr3();
-		bad[step - GENS - 1] += !pdpte_read(step);
+		bad[step - gens - 1] += !pdpte_read(step);
 		req = step;
 		lost += !wait_all(done, step);
 	}
@@ -269,8 +276,20 @@ static void pdpte_bsp(void)
 	CHECK32F(name(0, "pdpte_old_after_cr3"), bad[1] == 0, "%u reads through the old one wrong (must #PF 0x0)", bad[1]);
 }
 
+/* Who a CPU is, three ways that must agree: the number on its stack
+ * (this_cpu32(), which picks its fault record), its local APIC ID, and
+ * hvlab's vCPU id. */
+static void check_identity(u32 cpu)
+{
+	u32 stack = this_cpu32(), apic = lapic_id32();
+	u32 vcpu = under_hv() ? (u32)hc32(HC_INFO, HC_INFO_VCPU_ID, 0, 0, 0) : cpu;
+	CHECK32F(name(cpu, "id"), stack == cpu && apic == cpu && vcpu == cpu,
+		 "stack word %u, apic id %u, vcpu id %u (want %u)", stack, apic, vcpu, cpu);
+}
+
 void ap_main32(u32 cpu)
 {
+	check_identity(cpu);
 	wait_eq(&go, 1);
 	private_rounds(cpu);
 	shootdown_ap(cpu);
@@ -291,7 +310,7 @@ static void prepare(void)
 			as_map(as1, SLOT(c) + k * PAGE32, SF(PRIV(c, k)), PTE_P | PTE_RW, false);
 			ent_set(leaf(SLOT(c) + k * PAGE32), 0);
 		}
-	as_map(as1, SHV, SF(SHARED(GENS - 1)), PTE_P | PTE_RW, false);   /* "generation -1" */
+	as_map(as1, SHV, SF(SHARED(7)), PTE_P | PTE_RW, false);   /* "generation -1" */
 	as_map(as1, SWV, SF(FR_SW1), PTE_P | PTE_RW, false);
 	as_map(as2, SWV, SF(FR_SW2), PTE_P | PTE_RW, false);
 	if (pt_mode == PT_MODE_PAE) {
@@ -304,8 +323,26 @@ static void prepare(void)
 	reload_cr3();
 }
 
+bool mp32_set_rounds(const char *v)
+{
+	u32 n = 0;
+	const char *p = v;
+	for (; *p >= '0' && *p <= '9' && n <= ROUNDS_MAX; p++)
+		n = n * 10 + (u32)(*p - '0');
+	if (n < 2 || n > ROUNDS_MAX || (*p && *p != ' ')) {
+		printf32("paging32: bad rounds= on the command line: give 2..%u rounds of the "
+			 "SMP workload per CPU (default %u)\n", ROUNDS_MAX, ROUNDS_DEFAULT);
+		return false;
+	}
+	rounds = n;
+	return true;
+}
+
 void mp32_run(u32 n, struct aspace *a1, struct aspace *a2, const char *pfx)
 {
+	if (!rounds)
+		rounds = ROUNDS_DEFAULT;
+	gens = rounds / 2;
 	as1 = a1;
 	as2 = a2;
 	prefix = pfx;
@@ -321,6 +358,7 @@ void mp32_run(u32 n, struct aspace *a1, struct aspace *a2, const char *pfx)
 	snprintf(nm, sizeof(nm), "%s_smp_aps_started", prefix);
 	CHECK32F(nm, started == n - 1, "%u of %u APs started", started, n - 1);
 	nr_cpus = started + 1;                 /* the ones that run */
+	check_identity(0);
 	go = 1;
 	private_rounds(0);
 	shootdown_bsp();

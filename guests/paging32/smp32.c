@@ -34,13 +34,23 @@ void ap32_entry(u32 cpu);
 static u8 ap_stacks[MAX_CPUS32][CPU_STACK32] __attribute__((aligned(CPU_STACK32)));
 static volatile u32 aps_online;     /* APs that reached ap32_entry */
 
+_Static_assert((CPU_STACK32 & (CPU_STACK32 - 1)) == 0, "this_cpu32() masks ESP: a power of two");
+
 static u32 lapic_read(u32 reg) { return *(volatile u32 *)(LAPIC32_GPA + reg); }
 static void lapic_write(u32 reg, u32 v) { *(volatile u32 *)(LAPIC32_GPA + reg) = v; }
 
+u32 lapic_id32(void) { return lapic_read(APIC_ID) >> 24; }
+
 u32 smp32_nr_cpus(void)
 {
-	if (under_hv())
-		return (u32)hc32(HC_INFO, HC_INFO_NR_VCPUS, 0, 0, 0);
+	if (under_hv()) {
+		long n = hc32(HC_INFO, HC_INFO_NR_VCPUS, 0, 0, 0);
+		if (n < 1) {
+			printf32("paging32: hv reports %ld vCPUs (HC_INFO_NR_VCPUS): check hv's vcpus=\n", n);
+			return 0;
+		}
+		return (u32)n;
+	}
 	const char *v = cmdline32_value("vcpus");
 	if (!v)
 		return 1;
@@ -72,6 +82,12 @@ static volatile u32 *tramp_word(u32 *field)
 
 static void install_trampoline(void)
 {
+	/* It must fit in its page below the image, which starts at 1 MiB. */
+	if (ap32_tramp_end - ap32_tramp_start > (int)PAGE32) {
+		printf32("paging32: the AP trampoline is %d bytes, more than its page\n",
+			 (int)(ap32_tramp_end - ap32_tramp_start));
+		guest32_exit(3);
+	}
 	memcpy((void *)AP32_TRAMP_GPA, ap32_tramp_start, (size_t)(ap32_tramp_end - ap32_tramp_start));
 	*tramp_word(&ap32_cr0) = read_cr0();
 	*tramp_word(&ap32_cr3) = read_cr3();

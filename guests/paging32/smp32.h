@@ -24,6 +24,9 @@ u32  smp32_nr_cpus(void);
  * APs reached ap_main32. */
 u32  smp32_start(u32 n, struct aspace *const *spaces, u32 nr_spaces);
 
+/* This CPU's local APIC ID (xAPIC: bits 31:24 of the ID register). */
+u32  lapic_id32(void);
+
 /* Provided by the workload (mp32.c): what an AP runs; it returns when the
  * AP is done, and the AP halts. */
 void ap_main32(u32 cpu);
