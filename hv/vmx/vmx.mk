@@ -50,7 +50,7 @@ bochs: iso $(if $(filter port,$(TRACE)),$(BUILD)/hvtrace)
 .PHONY: iso bochs
 
 # ---- tests and bench (hv/vmx/check-bochs.sh) ----
-HV_BOCHS_GUESTS := hello exit3 badcall triple unbacked permfault memslot smp shadow_edit
+HV_BOCHS_GUESTS := hello exit3 badcall triple unbacked permfault memslot smp shadow_edit stress paging32
 ifneq ($(strip $(MMU_SRCS)),)
 CHECKS  += hv-bochs
 BENCHES += hv-bochs
