@@ -95,6 +95,11 @@ long shadow_age_gfn_range(struct mmu_op *op, gfn_t start, gfn_t end)
  * is harvested into it later (a D cleared here is harvested now: the
  * caller decides which log that lands in). Returns the leaves changed; the
  * caller's op flushes (a TLB entry may still say writable). */
+static u64 derive_wrprot(const struct spte_format *f, u64 old, int level)
+{
+	return old & ~(f->writable_mask | f->mmu_writable_mask | f->dirty_mask);
+}
+
 static long shadow_wrprot_gfn_range(struct mmu_op *op, gfn_t start, gfn_t end)
 {
 	const struct spte_format *f = &op->vm->fmt;
@@ -108,12 +113,11 @@ static long shadow_wrprot_gfn_range(struct mmu_op *op, gfn_t start, gfn_t end)
 		for (struct shadow_link *l = sop.svm->rmap[b]; l; l = l->next) {
 			struct shadow_page *sp = shadow_page_of_link(l);
 			gfn_t gfn = sp->ent[l->idx].gfn;
-			u64 *sptep = sp->spt + l->idx, old = *sptep;
-			if (gfn < start || gfn >= end || !(old & clear))
+			u64 *sptep = sp->spt + l->idx;
+			if (gfn < start || gfn >= end || !(*sptep & clear))
 				continue;
-			while (!tdp_write_spte(op, sptep, gfn, PG_LEVEL_4K, &old, old & ~clear,
-					       HVT_SR_WRPROT))
-				;   /* lost only to the CPU setting D: retry with its value */
+			/* retried if the CPU sets D meanwhile */
+			tdp_update_spte_excl(op, sptep, gfn, PG_LEVEL_4K, *sptep, derive_wrprot, HVT_SR_WRPROT);
 			n++;
 		}
 	}

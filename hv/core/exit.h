@@ -13,8 +13,8 @@ void exit_io(struct vcpu *v, struct exit_info *e);          /* io.c */
 bool poweroff_port_write(struct vcpu *v, u16 port, u32 value);  /* poweroff.c */
 void exit_npf(struct vcpu *v, struct exit_info *e);         /* mmio.c */
 /* mmio.c: emulate an access the MMU returned as MMIO of kind (enum
- * hvt_mmio_kind; LAPIC for the LAPIC page): reads all ones / RAM, writes
- * dropped, UNBACKED stops the VM. gva: the guest-virtual address for the
+ * hvt_mmio_kind; an unbacked gpa in the LAPIC page is the LAPIC): reads
+ * all ones / RAM, writes dropped, UNBACKED elsewhere stops the VM. gva: the guest-virtual address for the
  * message under mmu=shadow, (gva_t)-1 if none. */
 void mmio_access(struct vcpu *v, gpa_t gpa, int kind, bool write, gva_t gva);
 void exit_hypercall(struct vcpu *v, struct exit_info *e);   /* hypercall.c */

@@ -72,9 +72,12 @@ static void emulate(struct vcpu *v, gpa_t gpa, const struct mmio_ops *ops, int k
 }
 
 /* An access the MMU handed back as MMIO (either MMU: struct mmu_mmio's
- * kind, struct mmu_shadow_fault's mmio_kind), or one to the LAPIC page. */
+ * kind, struct mmu_shadow_fault's mmio_kind), or one to the LAPIC page:
+ * no memslot covers it, so the MMU calls it unbacked. */
 void mmio_access(struct vcpu *v, gpa_t gpa, int kind, bool write, gva_t gva)
 {
+	if (kind == HVT_MMIO_UNBACKED && gpa >= LAPIC_GPA && gpa < LAPIC_GPA + LAPIC_SIZE)
+		kind = HVT_MMIO_LAPIC;
 	if (kind == HVT_MMIO_LAPIC)
 		emulate(v, gpa, &lapic_ops, HVT_MMIO_LAPIC);
 	else if (kind == HVT_MMIO_ALLONES)

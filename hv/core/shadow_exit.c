@@ -36,7 +36,6 @@
 #include "hv/core/lib.h"
 #include "hv/core/panic.h"
 #include "hv/core/pdpte.h"
-#include "hv/core/vlapic.h"
 #include "hv/core/vm.h"
 #include "hv/core/x86.h"
 #include "mmu/gwalk.h"
@@ -329,9 +328,6 @@ void exit_shadow_pf(struct vcpu *v, struct exit_info *e)
 		emulate_gpt_write(v, out.gpa);
 		return;
 	case MMU_FAULT_MMIO:
-		/* The LAPIC page has no memslot: the MMU calls it unbacked. */
-		if (out.gpa >= LAPIC_GPA && out.gpa < LAPIC_GPA + LAPIC_SIZE)
-			out.mmio_kind = HVT_MMIO_LAPIC;
 		mmio_access(v, out.gpa, out.mmio_kind, e->u.pf.error & MMU_PF_WRITE, e->u.pf.gva);
 		return;
 	default:
